@@ -1,0 +1,79 @@
+// Package rules is the minimization engine: the policy model, the path
+// language, the compiled matcher, the single-pass JSON rewriter and the value
+// transforms. It imports nothing from Caddy so it can be read, fuzzed and
+// benchmarked alone.
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Action is what a rule does to the values it governs. The numeric order is
+// the strictness order used to break ties: a larger value is stricter.
+type Action uint8
+
+const (
+	Keep Action = iota
+	Generalize
+	Mask
+	Pseudonymize
+	Redact
+	Drop
+)
+
+var actionNames = [...]string{
+	Keep:         "keep",
+	Generalize:   "generalize",
+	Mask:         "mask",
+	Pseudonymize: "pseudonymize",
+	Redact:       "redact",
+	Drop:         "drop",
+}
+
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("action(%d)", a)
+}
+
+// ParseAction returns the action named s.
+func ParseAction(s string) (Action, error) {
+	for a, name := range actionNames {
+		if name == s {
+			return Action(a), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown action %q (want one of %s)", s, strings.Join(actionNames[:], ", "))
+}
+
+// Keyed reports whether the action needs the gateway's master key.
+func (a Action) Keyed() bool { return a == Pseudonymize }
+
+// Rule is one line of a sharing policy: an action applied to the values at
+// the paths its pattern matches.
+type Rule struct {
+	Path   string   `json:"path"`
+	Action Action   `json:"-"`
+	Args   []string `json:"args,omitempty"`
+}
+
+// Policy is what one partner may receive.
+type Policy struct {
+	// Partner names the recipient; it separates pseudonym keys between partners.
+	Partner string
+	// Default governs values no rule matches: Drop (the default) or Keep.
+	Default Action
+	Rules   []Rule
+	// MaxDepth bounds the nesting of accepted documents; 0 means DefaultMaxDepth.
+	MaxDepth int
+	// Key is the decoded master key; required when any rule is keyed.
+	Key []byte
+}
+
+// DefaultMaxDepth is the nesting limit used when a policy sets none.
+const DefaultMaxDepth = 64
+
+// MinKeyLen is the shortest master key accepted, in bytes.
+const MinKeyLen = 32

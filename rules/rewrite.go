@@ -1,0 +1,367 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// Rewrite validates the JSON document src and appends to dst the document the
+// partner may receive. tally, if not nil, must come from NewTally. On error
+// nothing usable is appended: the caller forwards nothing.
+func (e *Engine) Rewrite(dst, src []byte, tally Tally) ([]byte, error) {
+	if err := prescan(src, e.maxDepth); err != nil {
+		return dst, err
+	}
+	if !utf8.Valid(src) {
+		return dst, &InputError{"invalid-utf8", "body is not valid UTF-8"}
+	}
+	// The bytes are not modified while the string is in use.
+	s := unsafe.String(unsafe.SliceData(src), len(src))
+	if !gjson.Valid(s) {
+		return dst, &InputError{"malformed", "body is not a single valid JSON document"}
+	}
+	w := e.walkers.Get().(*walker)
+	w.out, w.tally, w.src = dst, tally, src
+	doc := gjson.Parse(s)
+	if !w.value(doc, e.dfa.root, 0) && w.err == nil {
+		// The document itself was dropped: send its empty shape.
+		switch {
+		case doc.IsObject():
+			w.out = append(w.out, "{}"...)
+		case doc.IsArray():
+			w.out = append(w.out, "[]"...)
+		default:
+			w.out = append(w.out, "null"...)
+		}
+	}
+	out, err := w.out, w.err
+	w.reset()
+	e.walkers.Put(w)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+// walker holds one rewrite's state; pooled per engine so a rewrite of any
+// size allocates almost nothing.
+type walker struct {
+	e     *Engine
+	out   []byte
+	src   []byte
+	tally Tally
+	err   error
+	keys  []string              // members seen so far, for every object open on the stack
+	sets  []map[string]struct{} // per depth, for objects too large for a linear scan
+	depth int
+	fold  []byte
+}
+
+func (w *walker) reset() {
+	clear(w.keys)
+	w.out, w.src, w.tally, w.err, w.keys, w.depth = nil, nil, nil, nil, w.keys[:0], 0
+}
+
+func (w *walker) count(rule int32) {
+	if w.tally != nil {
+		w.tally[rule]++
+	}
+}
+
+// value writes v, reached in matcher state st under the deciding rule eff,
+// and reports whether it wrote anything.
+func (w *walker) value(v gjson.Result, st, eff int32) bool {
+	s := &w.e.dfa.states[st]
+	eff = max(eff, s.accept)
+	if s.below <= eff {
+		return w.decided(v, eff)
+	}
+	switch {
+	case v.IsObject():
+		return w.object(v, st, eff, false)
+	case v.IsArray():
+		return w.array(v, st, eff, false)
+	}
+	return w.scalar(v, eff)
+}
+
+// decided writes v when no rule below can override eff.
+func (w *walker) decided(v gjson.Result, eff int32) bool {
+	switch a := w.e.rules[eff].Action; {
+	case a == Keep || a == Drop:
+		if v.IsObject() || v.IsArray() {
+			w.check(v)
+		}
+		w.count(eff)
+		if a == Drop || w.err != nil {
+			return false
+		}
+		w.out = append(w.out, v.Raw...)
+		return true
+	case v.IsObject():
+		return w.object(v, 0, eff, true)
+	case v.IsArray():
+		return w.array(v, 0, eff, true)
+	}
+	return w.scalar(v, eff)
+}
+
+// object writes the members of v that survive. A container that ends up
+// empty only because its members were dropped is itself dropped, so its key
+// does not tell the partner that something was there.
+func (w *walker) object(v gjson.Result, st, eff int32, decided bool) bool {
+	start := len(w.out)
+	w.out = append(w.out, '{')
+	mark := w.enter()
+	n := 0
+	v.ForEach(func(k, m gjson.Result) bool {
+		if !w.unique(k, mark) {
+			return false
+		}
+		before := len(w.out)
+		if n > 0 {
+			w.out = append(w.out, ',')
+		}
+		w.out = append(w.out, k.Raw...)
+		w.out = append(w.out, ':')
+		var ok bool
+		if decided {
+			ok = w.decided(m, eff)
+		} else {
+			ok = w.value(m, w.e.dfa.stepKey(st, k.Str, &w.fold), eff)
+		}
+		if ok {
+			n++
+		} else {
+			w.out = w.out[:before]
+		}
+		return w.err == nil
+	})
+	w.leave(mark)
+	return w.close(start, n, '}', eff)
+}
+
+func (w *walker) array(v gjson.Result, st, eff int32, decided bool) bool {
+	start := len(w.out)
+	w.out = append(w.out, '[')
+	w.depth++
+	n, i := 0, 0
+	v.ForEach(func(_, m gjson.Result) bool {
+		before := len(w.out)
+		if n > 0 {
+			w.out = append(w.out, ',')
+		}
+		var ok bool
+		if decided {
+			ok = w.decided(m, eff)
+		} else {
+			ok = w.value(m, w.e.dfa.stepElem(st, i), eff)
+		}
+		if ok {
+			n++
+		} else {
+			w.out = w.out[:before]
+		}
+		i++
+		return w.err == nil
+	})
+	w.depth--
+	return w.close(start, n, ']', eff)
+}
+
+func (w *walker) close(start, n int, c byte, eff int32) bool {
+	if w.err != nil || (n == 0 && w.e.rules[eff].Action == Drop) {
+		w.out = w.out[:start]
+		return false
+	}
+	w.out = append(w.out, c)
+	return true
+}
+
+// scalar writes one string, number, boolean or null under rule eff.
+func (w *walker) scalar(v gjson.Result, eff int32) bool {
+	w.count(eff)
+	r := &w.e.rules[eff]
+	switch r.Action {
+	case Keep:
+		w.out = append(w.out, v.Raw...)
+	case Drop:
+		return false
+	case Redact:
+		w.out = append(w.out, Redacted...)
+	default:
+		var ok bool
+		if w.out, ok = r.tf.appendTo(w.out, v); !ok {
+			w.out = append(w.out, Redacted...)
+		}
+	}
+	return true
+}
+
+// check walks a container that is copied or dropped whole, only to reject
+// duplicate keys inside it.
+func (w *walker) check(v gjson.Result) {
+	if v.IsArray() {
+		w.depth++
+		v.ForEach(func(_, m gjson.Result) bool {
+			if m.IsObject() || m.IsArray() {
+				w.check(m)
+			}
+			return w.err == nil
+		})
+		w.depth--
+		return
+	}
+	mark := w.enter()
+	v.ForEach(func(k, m gjson.Result) bool {
+		if w.unique(k, mark) && (m.IsObject() || m.IsArray()) {
+			w.check(m)
+		}
+		return w.err == nil
+	})
+	w.leave(mark)
+}
+
+// smallObject is the member count up to which duplicates are found by a
+// linear scan; larger objects use a set, so a million members stay O(n).
+const smallObject = 16
+
+func (w *walker) enter() int {
+	w.depth++
+	return len(w.keys)
+}
+
+func (w *walker) leave(mark int) {
+	clear(w.keys[mark:])
+	w.keys = w.keys[:mark]
+	if w.depth < len(w.sets) && w.sets[w.depth] != nil {
+		clear(w.sets[w.depth])
+	}
+	w.depth--
+}
+
+// unique records key k of the object whose members start at keys[mark] and
+// fails the rewrite if the object already had it (compared decoded and
+// case-folded).
+func (w *walker) unique(k gjson.Result, mark int) bool {
+	key := k.Str
+	n := len(w.keys) - mark
+	if n < smallObject {
+		for _, prev := range w.keys[mark:] {
+			if sameKey(prev, key) {
+				return w.duplicate(k)
+			}
+		}
+		w.keys = append(w.keys, key)
+		return true
+	}
+	for len(w.sets) <= w.depth {
+		w.sets = append(w.sets, nil)
+	}
+	set := w.sets[w.depth]
+	if set == nil {
+		set = make(map[string]struct{}, 2*smallObject)
+		w.sets[w.depth] = set
+	}
+	if len(set) == 0 {
+		for _, prev := range w.keys[mark:] {
+			set[foldString(prev)] = struct{}{}
+		}
+	}
+	f := foldString(key)
+	if _, dup := set[f]; dup {
+		return w.duplicate(k)
+	}
+	set[f] = struct{}{}
+	return true
+}
+
+func (w *walker) duplicate(k gjson.Result) bool {
+	w.err = &InputError{"duplicate-key", fmt.Sprintf("duplicate key at byte offset %d (keys are compared decoded and case-insensitively)", w.offset(k.Raw))}
+	return false
+}
+
+// offset locates a slice of the source by address: gjson's Index is not set
+// on values reached through ForEach of a nested result.
+func (w *walker) offset(raw string) int {
+	if len(w.src) == 0 || len(raw) == 0 {
+		return -1
+	}
+	return int(uintptr(unsafe.Pointer(unsafe.StringData(raw))) - uintptr(unsafe.Pointer(unsafe.SliceData(w.src))))
+}
+
+// prescan rejects what gjson does not: a byte order mark, nesting deeper
+// than maxDepth (checked without recursion, before anything recursive runs)
+// and escaped UTF-16 surrogates that do not pair up.
+func prescan(b []byte, maxDepth int) error {
+	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+		return &InputError{"bom", "body starts with a byte order mark"}
+	}
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			end, err := skipString(b, i+1)
+			if err != nil {
+				return err
+			}
+			i = end
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return &InputError{"too-deep", fmt.Sprintf("body nests deeper than %d levels at byte offset %d", maxDepth, i)}
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// skipString returns the index of the quote closing the string whose first
+// content byte is at i, checking its \u escapes for lone surrogates.
+func skipString(b []byte, i int) (int, error) {
+	for i < len(b) {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b), nil // unterminated: gjson.Valid rejects it
+		}
+		esc := bytes.IndexByte(b[i:i+q], '\\')
+		if esc < 0 {
+			return i + q, nil
+		}
+		i += esc + 1 // the byte after the backslash
+		if i >= len(b) {
+			return i, nil
+		}
+		if b[i] == 'u' {
+			r, ok := hex4(b, i+1)
+			if ok && r >= 0xD800 && r <= 0xDFFF {
+				lo, okLo := rune(0), false
+				if r <= 0xDBFF && i+6 < len(b) && b[i+5] == '\\' && b[i+6] == 'u' {
+					lo, okLo = hex4(b, i+7)
+				}
+				if !okLo || lo < 0xDC00 || lo > 0xDFFF {
+					return i, &InputError{"lone-surrogate", fmt.Sprintf("body has an unpaired UTF-16 surrogate escape at byte offset %d", i-1)}
+				}
+				i += 6 // the low half
+			}
+			i += 4
+		}
+		i++
+	}
+	return i, nil
+}
+
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 16)
+	return rune(n), err == nil
+}
