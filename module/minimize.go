@@ -95,9 +95,8 @@ func (h *Handler) policy(repl *caddy.Replacer) (rules.Policy, error) {
 	}
 	switch h.Default {
 	case "", "drop":
-		p.Default = rules.Drop
 	case "keep":
-		p.Default = rules.Keep
+		p.KeepUnnamed = true
 	default:
 		return p, fmt.Errorf("default must be drop or keep, not %q", h.Default)
 	}

@@ -58,9 +58,6 @@ func checkRule(r Rule) (pattern, error) {
 // Compile checks a policy and builds its engine. Every error a policy can
 // have is found here, never while rewriting.
 func Compile(p Policy) (*Engine, error) {
-	if p.Default != Keep && p.Default != Drop {
-		return nil, fmt.Errorf("default must be keep or drop, not %v", p.Default)
-	}
 	if p.MaxDepth < 0 {
 		return nil, fmt.Errorf("max_depth must be positive")
 	}
@@ -99,7 +96,11 @@ func Compile(p Policy) (*Engine, error) {
 	})
 	e := &Engine{maxDepth: cmp.Or(p.MaxDepth, DefaultMaxDepth)}
 	pats := make([]pattern, 1, len(rs)+1)
-	e.rules = append(e.rules, compiledRule{Rule: Rule{Path: "**", Action: p.Default}})
+	def := Drop
+	if p.KeepUnnamed {
+		def = Keep
+	}
+	e.rules = append(e.rules, compiledRule{Rule: Rule{Path: "**", Action: def}})
 	for _, x := range rs {
 		cr := compiledRule{Rule: x.r}
 		var err error

@@ -63,9 +63,10 @@ type Rule struct {
 type Policy struct {
 	// Partner names the recipient; it separates pseudonym keys between partners.
 	Partner string
-	// Default governs values no rule matches: Drop (the default) or Keep.
-	Default Action
-	Rules   []Rule
+	// KeepUnnamed keeps the values no rule matches; by default they are
+	// dropped, so the zero Policy shares nothing.
+	KeepUnnamed bool
+	Rules       []Rule
 	// MaxDepth bounds the nesting of accepted documents; 0 means DefaultMaxDepth.
 	MaxDepth int
 	// Key is the decoded master key; required when any rule is keyed.

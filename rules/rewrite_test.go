@@ -23,63 +23,63 @@ func mustCompile(t testing.TB, p Policy) *Engine {
 func TestPrecedence(t *testing.T) {
 	tests := []struct {
 		name  string
-		def   Action
+		keep  bool
 		rules []Rule
 		in    string
 		want  string
 	}{
-		{"deny by default", Drop, []Rule{rule(Keep, "a")},
+		{"deny by default", false, []Rule{rule(Keep, "a")},
 			`{"a":1,"b":2}`, `{"a":1}`},
-		{"ancestor keep, specific drop", Drop, []Rule{rule(Keep, "customer"), rule(Drop, "customer.ssn")},
+		{"ancestor keep, specific drop", false, []Rule{rule(Keep, "customer"), rule(Drop, "customer.ssn")},
 			`{"customer":{"name":"Ann","ssn":"123-45-6789"}}`, `{"customer":{"name":"Ann"}}`},
-		{"default drop, specific keep", Drop, []Rule{rule(Keep, "customer.name")},
+		{"default drop, specific keep", false, []Rule{rule(Keep, "customer.name")},
 			`{"customer":{"name":"Ann","ssn":"x"},"z":1}`, `{"customer":{"name":"Ann"}}`},
-		{"tie on literals goes to the stricter action", Drop, []Rule{rule(Keep, "customer"), rule(Drop, "*.ssn")},
+		{"tie on literals goes to the stricter action", false, []Rule{rule(Keep, "customer"), rule(Drop, "*.ssn")},
 			`{"customer":{"name":"Ann","ssn":"x"}}`, `{"customer":{"name":"Ann"}}`},
-		{"more literals beat a stricter action", Drop, []Rule{rule(Keep, "customer.profile"), rule(Drop, "**.ssn")},
+		{"more literals beat a stricter action", false, []Rule{rule(Keep, "customer.profile"), rule(Drop, "**.ssn")},
 			`{"customer":{"profile":{"ssn":"x"},"ssn":"y"}}`, `{"customer":{"profile":{"ssn":"x"}}}`},
-		{"deep wildcard under default keep", Keep, []Rule{rule(Drop, "**.password")},
+		{"deep wildcard under default keep", true, []Rule{rule(Drop, "**.password")},
 			`{"password":"a","u":{"password":"b","n":1},"l":[{"password":"c"}]}`, `{"u":{"n":1},"l":[{}]}`},
-		{"every array element", Drop, []Rule{rule(Keep, "items.#.sku")},
+		{"every array element", false, []Rule{rule(Keep, "items.#.sku")},
 			`{"items":[{"sku":"A","price":1},{"sku":"B"}]}`, `{"items":[{"sku":"A"},{"sku":"B"}]}`},
-		{"numeric literal names one element", Keep, []Rule{rule(Drop, "items.0.card")},
+		{"numeric literal names one element", true, []Rule{rule(Drop, "items.0.card")},
 			`{"items":[{"card":"4111","n":1},{"card":"5500"}]}`, `{"items":[{"n":1},{"card":"5500"}]}`},
-		{"any one key", Drop, []Rule{rule(Keep, "*.id")},
+		{"any one key", false, []Rule{rule(Keep, "*.id")},
 			`{"a":{"id":1,"x":2},"b":{"id":2},"id":3}`, `{"a":{"id":1},"b":{"id":2}}`},
-		{"star also matches array elements", Keep, []Rule{rule(Drop, "*.email")},
+		{"star also matches array elements", true, []Rule{rule(Drop, "*.email")},
 			`[{"email":"a","n":1}]`, `[{"n":1}]`},
-		{"escaped dot is part of the key", Drop, []Rule{rule(Keep, `a\.b`)},
+		{"escaped dot is part of the key", false, []Rule{rule(Keep, `a\.b`)},
 			`{"a.b":1,"a":{"b":2}}`, `{"a.b":1}`},
-		{"keys match case-insensitively", Keep, []Rule{rule(Drop, "email")},
+		{"keys match case-insensitively", true, []Rule{rule(Drop, "email")},
 			`{"EMAIL":"x","n":1}`, `{"n":1}`},
-		{"keys match in decoded form", Keep, []Rule{rule(Drop, "email")},
+		{"keys match in decoded form", true, []Rule{rule(Drop, "email")},
 			`{"em\u0061il":"x","n":1}`, `{"n":1}`},
-		{"mask with two literals beats redact with one", Drop, []Rule{rule(Redact, "*.number"), rule(Mask, "card.number", "last4")},
+		{"mask with two literals beats redact with one", false, []Rule{rule(Redact, "*.number"), rule(Mask, "card.number", "last4")},
 			`{"card":{"number":"4111111111111111"},"acct":{"number":"DE89"}}`,
 			`{"card":{"number":"************1111"},"acct":{"number":"[REDACTED]"}}`},
-		{"redact a container redacts every value in it", Drop, []Rule{rule(Redact, "customer")},
+		{"redact a container redacts every value in it", false, []Rule{rule(Redact, "customer")},
 			`{"customer":{"name":"Ann","tags":["a",1,null],"o":{}}}`,
 			`{"customer":{"name":"[REDACTED]","tags":["[REDACTED]","[REDACTED]","[REDACTED]"],"o":{}}}`},
-		{"containers emptied by drops disappear", Drop, []Rule{rule(Keep, "a.b"), rule(Keep, "d")},
+		{"containers emptied by drops disappear", false, []Rule{rule(Keep, "a.b"), rule(Keep, "d")},
 			`{"a":{"c":1},"d":[],"e":{"f":{}}}`, `{"d":[]}`},
-		{"kept container emptied by a specific drop stays", Drop, []Rule{rule(Keep, "a"), rule(Drop, "a.b")},
+		{"kept container emptied by a specific drop stays", false, []Rule{rule(Keep, "a"), rule(Drop, "a.b")},
 			`{"a":{"b":1}}`, `{"a":{}}`},
-		{"top-level array", Drop, []Rule{rule(Keep, "#.id")},
+		{"top-level array", false, []Rule{rule(Keep, "#.id")},
 			`[{"id":1,"e":"x"},{"e":"y"}]`, `[{"id":1}]`},
-		{"nothing kept leaves the empty shape", Drop, []Rule{rule(Keep, "x")},
+		{"nothing kept leaves the empty shape", false, []Rule{rule(Keep, "x")},
 			`{"a":1}`, `{}`},
-		{"numbers are copied as written", Drop, []Rule{rule(Keep, "n"), rule(Keep, "m")},
+		{"numbers are copied as written", false, []Rule{rule(Keep, "n"), rule(Keep, "m")},
 			`{"n":1.0000000000000000000001e400,"m":-0.0}`, `{"n":1.0000000000000000000001e400,"m":-0.0}`},
-		{"keys are copied as written", Drop, []Rule{rule(Keep, "name")},
+		{"keys are copied as written", false, []Rule{rule(Keep, "name")},
 			`{"n\u0061me":"A\u00e9"}`, `{"n\u0061me":"A\u00e9"}`},
-		{"deep wildcard matching the root", Drop, []Rule{rule(Keep, "**")},
+		{"deep wildcard matching the root", false, []Rule{rule(Keep, "**")},
 			`{"a":[1,{"b":2}]}`, `{"a":[1,{"b":2}]}`},
-		{"earlier rule wins a full tie", Drop, []Rule{rule(Mask, "*.x", "all"), rule(Mask, "a.*", "first1")},
+		{"earlier rule wins a full tie", false, []Rule{rule(Mask, "*.x", "all"), rule(Mask, "a.*", "first1")},
 			`{"a":{"x":"abc"}}`, `{"a":{"x":"***"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := mustCompile(t, Policy{Partner: "p", Default: tt.def, Rules: tt.rules})
+			e := mustCompile(t, Policy{Partner: "p", KeepUnnamed: tt.keep, Rules: tt.rules})
 			got, err := e.Rewrite(nil, []byte(tt.in), nil)
 			if err != nil {
 				t.Fatalf("Rewrite: %v", err)
@@ -92,7 +92,7 @@ func TestPrecedence(t *testing.T) {
 }
 
 func TestRejectsBadInput(t *testing.T) {
-	e := mustCompile(t, Policy{Default: Keep, MaxDepth: 4})
+	e := mustCompile(t, Policy{KeepUnnamed: true, MaxDepth: 4})
 	big := `{` + strings.Repeat(`"k":1,`, 0)
 	for i := range 40 {
 		big += fmt.Sprintf(`"k%d":1,`, i)
@@ -139,7 +139,7 @@ func TestRejectsBadInput(t *testing.T) {
 }
 
 func TestAcceptsEdgeInput(t *testing.T) {
-	e := mustCompile(t, Policy{Default: Keep, MaxDepth: 4})
+	e := mustCompile(t, Policy{KeepUnnamed: true, MaxDepth: 4})
 	for _, in := range []string{
 		`[[[[1]]]]`,                   // exactly at the depth limit
 		`{"a":"\ud83d\ude00"}`,        // a surrogate pair
@@ -163,7 +163,7 @@ func TestAcceptsEdgeInput(t *testing.T) {
 // TestDeepNestingDoesNotCrash feeds 10 MB of `[`: gjson.Valid would recurse
 // until the process dies; the prescan must refuse it first.
 func TestDeepNestingDoesNotCrash(t *testing.T) {
-	e := mustCompile(t, Policy{Default: Keep})
+	e := mustCompile(t, Policy{KeepUnnamed: true})
 	in := bytes.Repeat([]byte("["), 10<<20)
 	_, err := e.Rewrite(nil, in, nil)
 	if ie, ok := err.(*InputError); !ok || ie.Kind != "too-deep" {
@@ -175,7 +175,7 @@ func TestDeepNestingDoesNotCrash(t *testing.T) {
 }
 
 func TestErrorsNeverHoldValues(t *testing.T) {
-	e := mustCompile(t, Policy{Default: Keep})
+	e := mustCompile(t, Policy{KeepUnnamed: true})
 	for _, in := range []string{
 		`{"secret-canary-key":1,"secret-canary-key":2}`,
 		`{"a":"secret-canary \ud800"}`,
@@ -189,7 +189,7 @@ func TestErrorsNeverHoldValues(t *testing.T) {
 }
 
 func TestLargeObjectDuplicatesAreLinear(t *testing.T) {
-	e := mustCompile(t, Policy{Default: Drop, Rules: []Rule{rule(Keep, "k999999")}})
+	e := mustCompile(t, Policy{Rules: []Rule{rule(Keep, "k999999")}})
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i := range 1_000_000 {
@@ -209,7 +209,7 @@ func TestLargeObjectDuplicatesAreLinear(t *testing.T) {
 }
 
 func TestTally(t *testing.T) {
-	e := mustCompile(t, Policy{Default: Drop, Rules: []Rule{rule(Keep, "items"), rule(Redact, "**.email")}})
+	e := mustCompile(t, Policy{Rules: []Rule{rule(Keep, "items"), rule(Redact, "**.email")}})
 	tally := e.NewTally()
 	_, err := e.Rewrite(nil, []byte(`{"items":[1,2],"a":{"email":"x","b":1},"email":"y"}`), tally)
 	if err != nil {
@@ -233,7 +233,6 @@ func TestCompileErrors(t *testing.T) {
 		p    Policy
 		want string
 	}{
-		{Policy{Default: Redact}, "default must be keep or drop"},
 		{Policy{Rules: []Rule{rule(Keep, "")}}, "empty path"},
 		{Policy{Rules: []Rule{rule(Keep, "a..b")}}, `path "a..b" has an empty segment`},
 		{Policy{Rules: []Rule{rule(Keep, "a*")}}, "wildcards match whole segments"},
@@ -264,7 +263,7 @@ func TestDeepWildcardPolicies(t *testing.T) {
 	for i := range 32 {
 		rs = append(rs, rule(Drop, fmt.Sprintf("**.f%d", i)))
 	}
-	e := mustCompile(t, Policy{Default: Keep, Rules: rs})
+	e := mustCompile(t, Policy{KeepUnnamed: true, Rules: rs})
 	if n := len(e.dfa.states); n > 40 {
 		t.Errorf("%d states for 32 **.name rules", n)
 	}
@@ -277,7 +276,7 @@ func TestDeepWildcardPolicies(t *testing.T) {
 	for i := range 32 {
 		rs = append(rs, rule(Drop, fmt.Sprintf("**.f%d.**.g%d", i, i)))
 	}
-	if _, err := Compile(Policy{Default: Keep, Rules: rs}); err == nil || !strings.Contains(err.Error(), "policy too complex") {
+	if _, err := Compile(Policy{KeepUnnamed: true, Rules: rs}); err == nil || !strings.Contains(err.Error(), "policy too complex") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -288,7 +287,7 @@ func TestMatchesOracle(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	rng := newRand(1)
 	for i := range 3000 {
-		p := Policy{Partner: "p", Key: key, Default: Action(rng.IntN(2)) * Drop, Rules: randomRules(rng)}
+		p := Policy{Partner: "p", Key: key, KeepUnnamed: rng.IntN(2) == 0, Rules: randomRules(rng)}
 		e, err := Compile(p)
 		if err != nil {
 			continue // a random policy may name one path twice

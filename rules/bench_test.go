@@ -1,0 +1,168 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/tidwall/gjson"
+)
+
+// The benchmark policy: 20 rules of the kinds a payment-fraud partner
+// would get, over an array of realistic orders.
+var benchRules = []Rule{
+	rule(Keep, "orders.#.id"),
+	rule(Keep, "orders.#.status"),
+	rule(Keep, "orders.#.currency"),
+	rule(Keep, "orders.#.total"),
+	rule(Generalize, "orders.#.created", "month"),
+	rule(Keep, "orders.#.items.#.sku"),
+	rule(Keep, "orders.#.items.#.qty"),
+	rule(Keep, "orders.#.items.#.price"),
+	rule(Pseudonymize, "orders.#.customer.id"),
+	rule(Pseudonymize, "orders.#.customer.email"),
+	rule(Redact, "orders.#.customer.name"),
+	rule(Mask, "orders.#.customer.phone", "last4"),
+	rule(Generalize, "orders.#.customer.ip", "ip/24", "ip6/48"),
+	rule(Generalize, "orders.#.customer.birthdate", "year"),
+	rule(Keep, "orders.#.customer.address.country"),
+	rule(Generalize, "orders.#.customer.address.postcode", "prefix/3"),
+	rule(Mask, "orders.#.payment.card.number", "last4"),
+	rule(Drop, "orders.#.payment.card.cvc"),
+	rule(Redact, "orders.#.notes"),
+	rule(Drop, "**.password"),
+}
+
+func benchOrder(i int) string {
+	return fmt.Sprintf(`{"id":"ord_%06d","status":"paid","created":"2026-11-%02dT14:03:11Z","currency":"EUR","total":%d.90,`+
+		`"customer":{"id":"cus_%05d","name":"Jane Doe %d","email":"jane.doe%d@example.com","phone":"+44 20 7946 %04d",`+
+		`"birthdate":"1987-06-14","ip":"203.0.113.%d","password":"hunter2",`+
+		`"address":{"street":"221B Baker Street","city":"London","postcode":"NW1 6XE","country":"GB"}},`+
+		`"items":[{"sku":"BK-0042","name":"Caddy in Action","qty":1,"price":39.90},{"sku":"MUG-7","name":"Gopher mug","qty":2,"price":45.00}],`+
+		`"payment":{"card":{"number":"4111111111111111","expiry":"12/29","cvc":"123","holder":"Jane Doe"}},`+
+		`"notes":"Leave at the door, call Jane on +44 20 7946 0958 before 6pm"}`,
+		i, 1+i%28, 100+i%900, i%100000, i, i, i%10000, i%256)
+}
+
+// benchDoc returns an {"orders":[...]} document of about size bytes.
+func benchDoc(size int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"orders":[`)
+	for i := 0; b.Len() < size-len(benchOrder(i))-2 || i == 0; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(benchOrder(i))
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+var benchSizes = []struct {
+	name string
+	size int
+}{{"1KB", 1 << 10}, {"64KB", 64 << 10}, {"1MB", 1 << 20}}
+
+func benchEngine(b *testing.B, rs []Rule) *Engine {
+	e, err := Compile(Policy{Partner: "fraud", Key: bytes.Repeat([]byte{9}, 32), Rules: rs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// BenchmarkRewrite is the engine: validation, rewrite and output together.
+func BenchmarkRewrite(b *testing.B) {
+	e := benchEngine(b, benchRules)
+	for _, s := range benchSizes {
+		doc := benchDoc(s.size)
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			var out []byte
+			for b.Loop() {
+				var err error
+				if out, err = e.Rewrite(out[:0], doc, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBaseline is the same policy through encoding/json:
+// Unmarshal into any, rewrite the tree, Marshal.
+func BenchmarkBaseline(b *testing.B) {
+	o := oracle{benchEngine(b, benchRules)}
+	for _, s := range benchSizes {
+		doc := benchDoc(s.size)
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := o.rewrite(doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkValid is gjson.Valid alone: the floor any validating rewriter
+// is measured against.
+func BenchmarkValid(b *testing.B) {
+	for _, s := range benchSizes {
+		doc := benchDoc(s.size)
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !gjson.ValidBytes(doc) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRuleCount shows the matcher's cost does not grow with the rule
+// count: one rule against 32 on the same 64 KB document.
+func BenchmarkRuleCount(b *testing.B) {
+	doc := benchDoc(64 << 10)
+	many := append([]Rule{}, benchRules...)
+	for i := len(many); i < 32; i++ {
+		many = append(many, rule(Drop, fmt.Sprintf("orders.#.extra%d", i)))
+	}
+	for _, rs := range [][]Rule{benchRules[:1], many} {
+		e := benchEngine(b, rs)
+		b.Run(fmt.Sprintf("rules=%d", len(rs)), func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			var out []byte
+			for b.Loop() {
+				out, _ = e.Rewrite(out[:0], doc, nil)
+			}
+		})
+	}
+}
+
+// TestBenchPolicy keeps the benchmark honest: the engine and the baseline
+// produce the same document from the benchmark input.
+func TestBenchPolicy(t *testing.T) {
+	e := benchEngine(&testing.B{}, benchRules)
+	doc := benchDoc(4 << 10)
+	got, err := e.Rewrite(nil, doc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := oracle{e}.rewrite(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if canonical(got) != canonical(want) {
+		t.Fatalf("engine and baseline differ:\n%s\n%s", got, want)
+	}
+	if bytes.Contains(got, []byte("hunter2")) || bytes.Contains(got, []byte("Jane Doe")) || bytes.Contains(got, []byte("4111111111111111")) {
+		t.Errorf("benchmark output leaks: %s", got)
+	}
+}
