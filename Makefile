@@ -52,10 +52,10 @@ e2e: caddy
 
 test: fmt-check vet unit e2e
 
-# Engine micro-benchmarks. End-to-end gateway benchmarks (through bin/caddy)
-# will be added here later.
+# Engine benchmarks beside their baselines (encoding/json, gjson.Valid), with
+# the ratios computed from the same run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./rules/...
+	$(GO) test -run '^$$' -bench . -benchmem ./rules/... | $(GO) run ./internal/benchratio
 
 # Runs every Fuzz target of every package in FUZZ_PKGS for FUZZTIME each
 # (go test -fuzz accepts one package and one target per run).

@@ -1,0 +1,54 @@
+// Command benchratio reads `go test -bench` output on stdin, passes it
+// through, and appends the ratios the project's targets are stated in: the
+// engine against the encoding/json baseline and against gjson.Valid, measured
+// in the same run, and 32 rules against one.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	mbps := map[string]float64{} // "Rewrite/64KB" → MB/s
+	nsop := map[string]float64{}
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Println(line)
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			name = name[:i] // drop the GOMAXPROCS suffix
+		}
+		for i := 2; i+1 < len(f); i++ {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			switch f[i+1] {
+			case "MB/s":
+				mbps[name] = v
+			case "ns/op":
+				nsop[name] = v
+			}
+		}
+	}
+	fmt.Println("\nratios (same run):")
+	for _, size := range []string{"1KB", "64KB", "1MB"} {
+		e, b, v := mbps["Rewrite/"+size], mbps["Baseline/"+size], mbps["Valid/"+size]
+		if e == 0 || b == 0 || v == 0 {
+			continue
+		}
+		fmt.Printf("  %-5s engine %7.1f MB/s  %5.1fx encoding/json (%5.1f MB/s)  %4.2fx gjson.Valid (%6.1f MB/s)\n", size, e, e/b, b, e/v, v)
+	}
+	if one, many := nsop["RuleCount/rules=1"], nsop["RuleCount/rules=32"]; one > 0 && many > 0 {
+		fmt.Printf("  32 rules cost %.2fx one rule on 64KB\n", many/one)
+	}
+}
