@@ -1,6 +1,7 @@
 # Build, test and run targets for caddy-minimize. CI runs `make test` via
 # .ci/run; everything here needs only Go (plus gcc, which -race uses).
 
+SHELL    := /bin/bash
 GO       ?= go
 GOFMT    ?= gofmt
 BIN      := bin
@@ -28,9 +29,12 @@ all: caddy
 caddy:
 	$(GO) build -o $(BIN)/caddy ./cmd/caddy
 
+# The caddy command line is @-silenced so a real key taken from the
+# environment is never echoed.
 run: caddy
 	@test -f caddyfile/demo.Caddyfile || { echo "caddyfile/demo.Caddyfile is missing" >&2; exit 1; }
-	MINIMIZE_KEY='$(MINIMIZE_KEY)' $(BIN)/caddy run --config caddyfile/demo.Caddyfile --adapter caddyfile
+	@echo "$(BIN)/caddy run --config caddyfile/demo.Caddyfile --adapter caddyfile"
+	@MINIMIZE_KEY='$(MINIMIZE_KEY)' $(BIN)/caddy run --config caddyfile/demo.Caddyfile --adapter caddyfile
 
 fmt-check:
 	@out="$$($(GOFMT) -l .)"; \
@@ -55,7 +59,7 @@ test: fmt-check vet unit e2e
 # Engine benchmarks beside their baselines (encoding/json, gjson.Valid), with
 # the ratios computed from the same run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./rules/... | $(GO) run ./internal/benchratio
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem ./rules/... | $(GO) run ./internal/benchratio
 
 # Runs every Fuzz target of every package in FUZZ_PKGS for FUZZTIME each
 # (go test -fuzz accepts one package and one target per run).
