@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -373,5 +374,17 @@ func assertNoCanary(t *testing.T, logs string, canaries ...string) {
 		if strings.Contains(logs, c) {
 			t.Errorf("log output holds body value %q", c)
 		}
+	}
+}
+
+// TestValidateRejectsBadPolicy: `caddy validate` fails on a bad policy and
+// names the Caddyfile line.
+func TestValidateRejectsBadPolicy(t *testing.T) {
+	t.Parallel()
+	path := writeCaddyfile(t, globalBlock+site("\tminimize p {\n\t\tkeep a\n\t\tgeneralize ip ip/33\n\t}\n\trespond ok"), nil)
+	out, err := exec.Command(caddyBin, "validate", "--config", path, "--adapter", "caddyfile").CombinedOutput()
+	want := `generalize: unknown generalization \"ip/33\" (want ip/N, ip6/N, year, month, bucket/W, round/D or prefix/N), at ` + path + `:11`
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Errorf("err %v, output lacks %s:\n%s", err, want, out)
 	}
 }
