@@ -5,16 +5,13 @@
 package module
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -139,24 +136,12 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
-// bufPool holds request and output buffers; buffers that grew beyond
-// maxPooled are left to the GC so one large body does not pin memory.
-var bufPool = sync.Pool{New: func() any { return new([]byte) }}
-
-const maxPooled = 4 << 20
-
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
-
-func putBuf(b *[]byte) {
-	if cap(*b) <= maxPooled {
-		*b = (*b)[:0]
-		bufPool.Put(b)
-	}
-}
-
 // ServeHTTP minimizes the request body and calls next with the result.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		// The server enforces a zero length; NoBody makes sure no later
+		// handler reads anything anyway.
+		r.Body = http.NoBody
 		return next.ServeHTTP(w, r)
 	}
 	for _, ce := range r.Header.Values("Content-Encoding") {
@@ -195,9 +180,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	out := getBuf()
-	defer putBuf(out)
 	*out, err = h.engine.Rewrite((*out)[:0], body, nil)
 	if err != nil {
+		putBuf(out)
 		var ie *rules.InputError
 		if errors.As(err, &ie) {
 			return h.reject(w, r, problemForInput(ie), ie.Detail)
@@ -206,9 +191,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.reject(w, r, problemInternal, "the body could not be minimized")
 	}
 
-	r.Body = io.NopCloser(bytes.NewReader(*out))
+	// The proxy may go on reading the body after next returns; the buffer
+	// goes back to the pool when the body is closed, not before.
+	r.Body = newPooledBody(out)
 	r.ContentLength = int64(len(*out))
 	r.TransferEncoding = nil
+	r.Trailer = nil // trailers are not minimized: never forward them
 	r.Header.Set("Content-Length", strconv.Itoa(len(*out)))
 	// Digests of the original body would be wrong, and would let a partner
 	// confirm guesses about what was removed.
@@ -230,28 +218,6 @@ func (h *Handler) passes(mt string) bool {
 		}
 	}
 	return false
-}
-
-var errTooLarge = errors.New("body too large")
-
-// readBody appends all of body to buf, failing once it passes limit bytes.
-func readBody(buf []byte, body io.Reader, limit int64) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return buf, errTooLarge
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 func tooLarge(limit int64) string {

@@ -46,6 +46,9 @@ func (o oracle) node(v any, path []any, eff int) (any, bool) {
 	r := &o.e.rules[eff]
 	switch v := v.(type) {
 	case map[string]any:
+		if r.Action != Keep && r.Action != Drop && !o.ruleBelow(path, eff) {
+			return json.RawMessage(Redacted), true
+		}
 		out := map[string]any{}
 		for k, m := range v {
 			if x, ok := o.node(m, append(path[:len(path):len(path)], k), eff); ok {
@@ -76,6 +79,37 @@ func (o oracle) node(v any, path []any, eff int) (any, bool) {
 		got = []byte(Redacted)
 	}
 	return json.RawMessage(got), true
+}
+
+// ruleBelow reports whether some rule that outranks eff could match a
+// strict descendant of path: then the object's members are decided one by one.
+func (o oracle) ruleBelow(path []any, eff int) bool {
+	for i := eff + 1; i < len(o.e.patterns); i++ {
+		if couldMatchBelow(o.e.patterns[i].segs, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// couldMatchBelow reports whether a pattern matches some path that extends
+// path by at least one step.
+func couldMatchBelow(segs []segment, path []any) bool {
+	if len(segs) == 0 {
+		return false
+	}
+	if segs[0].kind == segDeep {
+		for i := 0; i <= len(path); i++ {
+			if couldMatchBelow(segs[1:], path[i:]) {
+				return true
+			}
+		}
+		return true // ** absorbs the rest of path and goes on below it
+	}
+	if len(path) == 0 {
+		return true // the next segment can match a child
+	}
+	return matches(segs[:1], path[:1]) && couldMatchBelow(segs[1:], path[1:])
 }
 
 // matches reports whether a pattern matches a concrete path of keys

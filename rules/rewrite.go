@@ -83,7 +83,7 @@ func (w *walker) value(v gjson.Result, st, eff int32) bool {
 	}
 	switch {
 	case v.IsObject():
-		return w.object(v, st, eff, false)
+		return w.object(v, st, eff)
 	case v.IsArray():
 		return w.array(v, st, eff, false)
 	}
@@ -93,18 +93,23 @@ func (w *walker) value(v gjson.Result, st, eff int32) bool {
 // decided writes v when no rule below can override eff.
 func (w *walker) decided(v gjson.Result, eff int32) bool {
 	switch a := w.e.rules[eff].Action; {
-	case a == Keep || a == Drop:
+	case a == Keep || a == Drop || v.IsObject():
 		if v.IsObject() || v.IsArray() {
 			w.check(v)
 		}
 		w.count(eff)
-		if a == Drop || w.err != nil {
+		switch {
+		case a == Drop || w.err != nil:
 			return false
+		case a == Keep:
+			w.out = append(w.out, v.Raw...)
+		default:
+			// A transformation applies to values. An object's keys may be
+			// personal data themselves (a map keyed by email), so the object
+			// goes as a whole.
+			w.out = append(w.out, Redacted...)
 		}
-		w.out = append(w.out, v.Raw...)
 		return true
-	case v.IsObject():
-		return w.object(v, 0, eff, true)
 	case v.IsArray():
 		return w.array(v, 0, eff, true)
 	}
@@ -114,7 +119,7 @@ func (w *walker) decided(v gjson.Result, eff int32) bool {
 // object writes the members of v that survive. A container that ends up
 // empty only because its members were dropped is itself dropped, so its key
 // does not tell the partner that something was there.
-func (w *walker) object(v gjson.Result, st, eff int32, decided bool) bool {
+func (w *walker) object(v gjson.Result, st, eff int32) bool {
 	start := len(w.out)
 	w.out = append(w.out, '{')
 	mark := w.enter()
@@ -129,13 +134,7 @@ func (w *walker) object(v gjson.Result, st, eff int32, decided bool) bool {
 		}
 		w.out = append(w.out, k.Raw...)
 		w.out = append(w.out, ':')
-		var ok bool
-		if decided {
-			ok = w.decided(m, eff)
-		} else {
-			ok = w.value(m, w.e.dfa.stepKey(st, k.Str, &w.fold), eff)
-		}
-		if ok {
+		if w.value(m, w.e.dfa.stepKey(st, k.Str, &w.fold), eff) {
 			n++
 		} else {
 			w.out = w.out[:before]
