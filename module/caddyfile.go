@@ -6,7 +6,9 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -30,17 +32,33 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
 //
 //	minimize <partner> {
-//	    key          <base64 key or placeholder>
-//	    default      drop | keep
-//	    keep         <path>...
-//	    drop         <path>...
-//	    redact       <path>...
-//	    pseudonymize <path>...
-//	    mask         <path> <style>
-//	    generalize   <path> <how>...
-//	    max_body     <size>
-//	    max_depth    <levels>
-//	    pass         <media type>...
+//	    key            <base64 key or placeholder>
+//	    default        drop | keep
+//	    keep           <path>...
+//	    drop           <path>...
+//	    redact         <path>...
+//	    pseudonymize   <path>...
+//	    mask           <path> <style>
+//	    generalize     <path> <how>...
+//	    never          <path>...
+//	    purposes       <name>...
+//	    purpose_header <header>
+//	    purpose <name> {
+//	        <rule lines>
+//	    }
+//	    consent {
+//	        keys     <file>...
+//	        header   <header>
+//	        issuer   <iss>
+//	        leeway   <duration>
+//	        required
+//	        subject  <path>
+//	        <rule lines>
+//	    }
+//	    mode           enforce | report
+//	    max_body       <size>
+//	    max_depth      <levels>
+//	    pass           <media type>...
 //	}
 //
 // Every policy error that does not depend on the runtime environment is
@@ -54,7 +72,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
-	var where []string // file:line of each rule, for errors found by Compile
+	// where holds the file:line of every rule, by layer, for errors that
+	// only compiling the whole policy finds.
+	where := map[string][]string{}
+	var neverAt []string
 	for d.NextBlock(0) {
 		at := fmt.Sprintf("%s:%d", d.File(), d.Line())
 		switch dir := d.Val(); dir {
@@ -73,6 +94,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			if h.Default != "drop" && h.Default != "keep" {
 				return d.Errf("default must be drop or keep, not %q", h.Default)
+			}
+		case "mode":
+			if !d.AllArgs(&h.Mode) {
+				return d.ArgErr()
+			}
+			if h.Mode != "enforce" && h.Mode != "report" {
+				return d.Errf("mode must be enforce or report, not %q", h.Mode)
 			}
 		case "max_body":
 			var s string
@@ -105,56 +133,175 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 			h.Pass = append(h.Pass, types...)
+		case "never":
+			paths := d.RemainingArgs()
+			if len(paths) == 0 {
+				return d.Errf("never needs at least one path")
+			}
+			for _, p := range paths {
+				if err := rules.CheckRule(rules.Rule{Path: p, Action: rules.Drop, Floor: true}); err != nil {
+					return d.Errf("never: %v", err)
+				}
+				h.Never = append(h.Never, p)
+				neverAt = append(neverAt, at)
+			}
+		case "purposes":
+			names := d.RemainingArgs()
+			if len(names) == 0 {
+				return d.ArgErr()
+			}
+			h.Purposes = append(h.Purposes, names...)
+		case "purpose_header":
+			if !d.AllArgs(&h.PurposeHeader) {
+				return d.ArgErr()
+			}
+		case "purpose":
+			var name string
+			if !d.AllArgs(&name) {
+				return d.Errf("purpose takes a name and a block of rules: purpose <name> { ... }")
+			}
+			if h.PurposeRules == nil {
+				h.PurposeRules = map[string][]RuleConfig{}
+			}
+			if _, dup := h.PurposeRules[name]; dup {
+				return d.Errf("purpose %s has two blocks", name)
+			}
+			h.PurposeRules[name] = []RuleConfig{}
+			layer := "purpose " + name
+			for nesting := d.Nesting(); d.NextBlock(nesting); {
+				rs, err := parseRuleLine(d)
+				if err != nil {
+					return err
+				}
+				h.PurposeRules[name] = append(h.PurposeRules[name], rs...)
+				for range rs {
+					where[layer] = append(where[layer], fmt.Sprintf("%s:%d", d.File(), d.Line()))
+				}
+			}
+		case "consent":
+			if err := h.parseConsent(d, where); err != nil {
+				return err
+			}
 		default:
-			a, err := rules.ParseAction(dir)
+			rs, err := parseRuleLine(d)
 			if err != nil {
-				return d.Errf("unknown subdirective %q: want an action (keep, drop, redact, mask, pseudonymize, generalize) or key, default, max_body, max_depth, pass", dir)
+				return err
 			}
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.Errf("%s needs at least one path", dir)
-			}
-			var rs []RuleConfig
-			switch a {
-			case rules.Mask, rules.Generalize:
-				rs = []RuleConfig{{Action: dir, Path: args[0], Args: args[1:]}}
-			default:
-				for _, p := range args {
-					rs = append(rs, RuleConfig{Action: dir, Path: p})
-				}
-			}
-			for _, rc := range rs {
-				if err := rules.CheckRule(rules.Rule{Path: rc.Path, Action: a, Args: rc.Args}); err != nil {
-					return d.Errf("%s: %v", dir, err)
-				}
-				h.Rules = append(h.Rules, rc)
-				where = append(where, at)
+			h.Rules = append(h.Rules, rs...)
+			for range rs {
+				where[""] = append(where[""], at)
 			}
 		}
 	}
+	where[""] = append(where[""], neverAt...)
 	return h.check(where)
+}
+
+func (h *Handler) parseConsent(d *caddyfile.Dispenser, where map[string][]string) error {
+	if h.Consent != nil {
+		return d.Err("only one consent block per policy")
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	c := &Consent{}
+	h.Consent = c
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch dir := d.Val(); dir {
+		case "keys":
+			c.Keys = append(c.Keys, d.RemainingArgs()...)
+			if len(c.Keys) == 0 {
+				return d.ArgErr()
+			}
+		case "header":
+			if !d.AllArgs(&c.Header) {
+				return d.ArgErr()
+			}
+		case "issuer":
+			if !d.AllArgs(&c.Issuer) {
+				return d.ArgErr()
+			}
+		case "leeway":
+			var s string
+			if !d.AllArgs(&s) {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(s)
+			if err != nil || dur < 0 || dur > 10*time.Minute {
+				return d.Errf("leeway %q: want a duration up to 10m, such as 30s", s)
+			}
+			c.Leeway = caddy.Duration(dur)
+		case "required":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			c.Required = true
+		case "subject":
+			if !d.AllArgs(&c.Subject) {
+				return d.ArgErr()
+			}
+			if _, err := rules.NewSelector(c.Subject); err != nil {
+				return d.Errf("subject: %v", err)
+			}
+		default:
+			rs, err := parseRuleLine(d)
+			if err != nil {
+				return err
+			}
+			c.Rules = append(c.Rules, rs...)
+			for range rs {
+				where["consent"] = append(where["consent"], fmt.Sprintf("%s:%d", d.File(), d.Line()))
+			}
+		}
+	}
+	return nil
+}
+
+// parseRuleLine reads one rule line (the current token is its action).
+func parseRuleLine(d *caddyfile.Dispenser) ([]RuleConfig, error) {
+	dir := d.Val()
+	a, err := rules.ParseAction(dir)
+	if err != nil {
+		return nil, d.Errf("unknown subdirective %q: want an action (keep, drop, redact, mask, pseudonymize, generalize) or key, default, never, purposes, purpose, consent, mode, max_body, max_depth, pass", dir)
+	}
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return nil, d.Errf("%s needs at least one path", dir)
+	}
+	var rs []RuleConfig
+	switch a {
+	case rules.Mask, rules.Generalize:
+		rs = []RuleConfig{{Action: dir, Path: args[0], Args: args[1:]}}
+	default:
+		for _, p := range args {
+			rs = append(rs, RuleConfig{Action: dir, Path: p})
+		}
+	}
+	for _, rc := range rs {
+		if err := rules.CheckRule(rules.Rule{Path: rc.Path, Action: a, Args: rc.Args}); err != nil {
+			return nil, d.Errf("%s: %v", dir, err)
+		}
+	}
+	return rs, nil
 }
 
 // check compiles the policy as far as the Caddyfile alone allows. A key given
 // as a placeholder is resolved at provision time; a stand-in is used here.
-func (h *Handler) check(where []string) error {
+func (h *Handler) check(where map[string][]string) error {
 	key := h.Key
 	if strings.Contains(key, "{") {
 		h.Key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 	}
-	p, err := h.policy(nil)
-	h.Key = key
+	err := h.build(nil)
+	h.Key, h.policies, h.subject, h.hash = key, nil, nil, ""
 	if err == nil {
-		_, err = rules.Compile(p)
+		return nil
 	}
-	if err != nil {
-		var re *rules.RuleError
-		if errors.As(err, &re) && re.Index < len(where) {
-			return fmt.Errorf("minimize %s: %v, at %s", h.Partner, err, where[re.Index])
-		}
-		return fmt.Errorf("minimize %s: %v", h.Partner, err)
+	var le *layerError
+	if errors.As(err, &le) && le.index >= 0 && le.index < len(where[le.layer]) {
+		return fmt.Errorf("minimize %s: %v, at %s", h.Partner, err, where[le.layer][le.index])
 	}
-	return nil
+	return fmt.Errorf("minimize %s: %v", h.Partner, err)
 }
 
 // Interface guard

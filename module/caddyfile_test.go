@@ -21,6 +21,23 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		max_body 64KiB
 		max_depth 16
 		pass text/plain
+		never **.secret payment.card.cvc
+		purposes billing refunds
+		purpose_header X-Purpose
+		purpose refunds {
+			keep payment.card.number
+		}
+		consent {
+			keys /etc/consent/jwks.json /etc/consent/old.pem
+			header X-Consent
+			issuer https://consent.example
+			leeway 1m
+			required
+			subject customer.id
+			keep customer.email
+			mask customer.name first1
+		}
+		mode report
 	}`)
 	var h Handler
 	if err := h.UnmarshalCaddyfile(d); err != nil {
@@ -32,6 +49,11 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		`{"action":"drop","path":"**.password"},{"action":"redact","path":"notes"},` +
 		`{"action":"pseudonymize","path":"customer.id"},{"action":"mask","path":"card.number","args":["last4"]},` +
 		`{"action":"generalize","path":"client.ip","args":["ip/24","ip6/48"]}],` +
+		`"never":["**.secret","payment.card.cvc"],"purposes":["billing","refunds"],"purpose_header":"X-Purpose",` +
+		`"purpose_rules":{"refunds":[{"action":"keep","path":"payment.card.number"}]},` +
+		`"consent":{"header":"X-Consent","keys":["/etc/consent/jwks.json","/etc/consent/old.pem"],"issuer":"https://consent.example",` +
+		`"leeway":60000000000,"required":true,"subject":"customer.id","rules":[{"action":"keep","path":"customer.email"},` +
+		`{"action":"mask","path":"customer.name","args":["first1"]}]},"mode":"report",` +
 		`"max_body":65536,"max_depth":16,"pass":["text/plain"]}`
 	if string(got) != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -43,7 +65,7 @@ func TestCaddyfileErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"minimize", "minimize needs the partner's name"},
 		{"minimize a b", "wrong argument count"},
-		{"minimize p {\n\tkeep a\n\tfrobnicate x\n}", `unknown subdirective "frobnicate": want an action (keep, drop, redact, mask, pseudonymize, generalize) or key, default, max_body, max_depth, pass, at Testfile:3`},
+		{"minimize p {\n\tkeep a\n\tfrobnicate x\n}", `unknown subdirective "frobnicate": want an action (keep, drop, redact, mask, pseudonymize, generalize) or key, default, never, purposes, purpose, consent, mode, max_body, max_depth, pass, at Testfile:3`},
 		{"minimize p {\n\tkeep a..b\n}", `keep: path "a..b" has an empty segment, at Testfile:2`},
 		{"minimize p {\n\tkeep\n}", "keep needs at least one path, at Testfile:2"},
 		{"minimize p {\n\tmask a\n}", "mask: mask takes one path and one style, e.g. mask card.number last4, at Testfile:2"},
@@ -56,6 +78,15 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tkey c2hvcnQ=\n}", "key: key is 5 bytes, need at least 32, at Testfile:2"},
 		{"minimize p {\n\tkeep a\n\tpseudonymize b\n}", "minimize p: pseudonymize b needs the gateway key: add `key {env.MINIMIZE_KEY}` (or {file.PATH}), at Testfile:3"},
 		{"minimize p {\n\tkeep a.b\n\n\tdrop A.b\n}", `minimize p: path "A.b" is already named by keep "a.b": one rule per path, at Testfile:4`},
+		{"minimize p {\n\tnever a*\n}", `never: path "a*": wildcards match whole segments`},
+		{"minimize p {\n\tmode loud\n}", `mode must be enforce or report, not "loud", at Testfile:2`},
+		{"minimize p {\n\tpurposes a\n\tpurpose b {\n\t\tkeep x\n\t}\n}", `minimize p: purpose b has rules but is not listed in purposes`},
+		{"minimize p {\n\tpurposes a\n\tpurpose a {\n\t\tkeep x\n\t\tdrop X\n\t}\n}", `minimize p: purpose a: path "X" is already named by keep "x": one rule per path, at Testfile:5`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tsubject *.id\n\t}\n}", `subject: path "*.id": only literal keys and # may locate a value, at Testfile:4`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t}\n}", `consent releases nothing`},
+		{"minimize p {\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t}\n}", `consent needs purposes`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t\tpseudonymize c.name\n\t}\n}", `minimize p: consent: pseudonymize c.name needs the gateway key: add ` + "`key {env.MINIMIZE_KEY}`" + ` (or {file.PATH}), at Testfile:7`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tleeway forever\n\t}\n}", `leeway "forever": want a duration up to 10m, such as 30s, at Testfile:4`},
 	}
 	for _, tt := range tests {
 		var h Handler

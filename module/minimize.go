@@ -6,12 +6,18 @@ package module
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -43,6 +49,22 @@ type Handler struct {
 	Default string `json:"default,omitempty"`
 	// Rules are the policy's rules; order matters only to break full ties.
 	Rules []RuleConfig `json:"rules,omitempty"`
+	// Never lists paths no rule, purpose or consent can release: they are
+	// dropped even under default keep and below a more specific keep.
+	Never []string `json:"never,omitempty"`
+	// Purposes lists the purposes the policy serves. When set, every request
+	// must name one of them in the purpose header.
+	Purposes []string `json:"purposes,omitempty"`
+	// PurposeHeader is the request header naming the purpose (Data-Purpose).
+	PurposeHeader string `json:"purpose_header,omitempty"`
+	// PurposeRules are rules that apply for one purpose only, laid over
+	// Rules (a rule on the same path replaces the general one).
+	PurposeRules map[string][]RuleConfig `json:"purpose_rules,omitempty"`
+	// Consent configures the only way to widen what the partner receives.
+	Consent *Consent `json:"consent,omitempty"`
+	// Mode is "enforce" (the default) or "report": forward the original
+	// unchanged and log what enforce mode would have done.
+	Mode string `json:"mode,omitempty"`
 	// MaxBody is the largest request body accepted, in bytes (default 1 MiB).
 	MaxBody int64 `json:"max_body,omitempty"`
 	// MaxDepth is the deepest nesting accepted (default 64).
@@ -51,8 +73,33 @@ type Handler struct {
 	// JSON nor listed here is refused with 415.
 	Pass []string `json:"pass,omitempty"`
 
-	engine *rules.Engine
-	logger *zap.Logger
+	policies *policySet
+	consent  *consentVerifier
+	subject  *rules.Selector
+	hash     string
+	logger   *zap.Logger
+	audit    *zap.Logger
+}
+
+// Consent is the configuration of consent tokens.
+type Consent struct {
+	// Header carries the token (Data-Consent). It is removed before the
+	// request goes upstream, whatever happens.
+	Header string `json:"header,omitempty"`
+	// Keys are files of public keys: JWKS, JWK or PEM.
+	Keys []string `json:"keys"`
+	// Issuer, if set, must equal the token's iss.
+	Issuer string `json:"issuer,omitempty"`
+	// Leeway is the clock skew allowed on exp, nbf and iat (default 30s).
+	Leeway caddy.Duration `json:"leeway,omitempty"`
+	// Required refuses requests whose consent is absent or invalid (403)
+	// instead of minimizing them as usual.
+	Required bool `json:"required,omitempty"`
+	// Subject is the path of the data subject's identifier in the body; a
+	// token widens only bodies whose every subject is its sub.
+	Subject string `json:"subject"`
+	// Rules are what a consent may release; a token's scope picks among them.
+	Rules []RuleConfig `json:"rules"`
 }
 
 // RuleConfig is one rule in JSON config.
@@ -62,6 +109,13 @@ type RuleConfig struct {
 	Args   []string `json:"args,omitempty"`
 }
 
+// Defaults for the headers a request declares itself with.
+const (
+	DefaultPurposeHeader = "Data-Purpose"
+	DefaultConsentHeader = "Data-Consent"
+	defaultLeeway        = 30 * time.Second
+)
+
 // CaddyModule returns the Caddy module information.
 func (Handler) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{
@@ -70,67 +124,144 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision resolves the key and compiles the policy once.
+// Provision resolves the key, loads consent keys and compiles every variant
+// of the policy once.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
-	p, err := h.policy(caddy.NewReplacer())
-	if err != nil {
+	h.audit = h.logger.Named("audit")
+	if err := h.build(caddy.NewReplacer()); err != nil {
 		return fmt.Errorf("minimize %s: %w", h.Partner, err)
 	}
-	if h.engine, err = rules.Compile(p); err != nil {
-		return fmt.Errorf("minimize %s: %w", h.Partner, err)
+	if h.Consent != nil {
+		keys, err := loadConsentKeys(h.Consent.Keys)
+		if err != nil {
+			return fmt.Errorf("minimize %s: %w", h.Partner, err)
+		}
+		h.consent = &consentVerifier{
+			keys:    keys,
+			issuer:  h.Consent.Issuer,
+			leeway:  cmp.Or(time.Duration(h.Consent.Leeway), defaultLeeway),
+			partner: h.Partner,
+			now:     time.Now,
+		}
 	}
-	return nil
+	return registerMetrics(ctx.GetMetricsRegistry())
 }
 
-// policy translates the JSON config into the engine's policy, resolving the
+// build checks the configuration and compiles the policy set, resolving the
 // key's placeholders with repl (nil: the key is taken as written).
-func (h *Handler) policy(repl *caddy.Replacer) (rules.Policy, error) {
-	p := rules.Policy{Partner: h.Partner, MaxDepth: h.MaxDepth}
+func (h *Handler) build(repl *caddy.Replacer) error {
+	tmpl := rules.Policy{Partner: h.Partner, MaxDepth: h.MaxDepth}
 	if h.Partner == "" {
-		return p, errors.New("partner name is required")
+		return errors.New("partner name is required")
 	}
 	switch h.Default {
 	case "", "drop":
 	case "keep":
-		p.KeepUnnamed = true
+		tmpl.KeepUnnamed = true
 	default:
-		return p, fmt.Errorf("default must be drop or keep, not %q", h.Default)
+		return fmt.Errorf("default must be drop or keep, not %q", h.Default)
+	}
+	switch h.Mode {
+	case "", "enforce", "report":
+	default:
+		return fmt.Errorf("mode must be enforce or report, not %q", h.Mode)
 	}
 	if h.MaxBody < 0 || h.MaxDepth < 0 {
-		return p, errors.New("max_body and max_depth must be positive")
+		return errors.New("max_body and max_depth must be positive")
 	}
-	for _, rc := range h.Rules {
-		a, err := rules.ParseAction(rc.Action)
-		if err != nil {
-			return p, err
+	for _, mt := range h.Pass {
+		if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) {
+			return fmt.Errorf("pass %q: want a media type other than JSON, such as text/plain", mt)
 		}
-		p.Rules = append(p.Rules, rules.Rule{Path: rc.Path, Action: a, Args: rc.Args})
 	}
 	if h.Key != "" {
 		text := h.Key
 		if repl != nil {
 			var err error
 			if text, err = repl.ReplaceOrErr(h.Key, true, true); err != nil {
-				return p, fmt.Errorf("key %s: %w (is the variable set, the file readable?)", h.Key, err)
+				return fmt.Errorf("key %s: %w (is the variable set, the file readable?)", h.Key, err)
 			}
 		}
 		var err error
-		if p.Key, err = rules.DecodeKey(text); err != nil {
-			return p, err
+		if tmpl.Key, err = rules.DecodeKey(text); err != nil {
+			return err
 		}
 	}
-	for _, mt := range h.Pass {
-		if _, _, err := mime.ParseMediaType(mt); err != nil {
-			return p, fmt.Errorf("pass %q: %w", mt, err)
+	base, err := ruleList(h.Rules)
+	if err != nil {
+		return err
+	}
+	for _, p := range h.Never {
+		base = append(base, rules.Rule{Path: p, Action: rules.Drop, Floor: true})
+	}
+	purposes := map[string][]rules.Rule{}
+	for _, p := range h.Purposes {
+		if p == "" || strings.ContainsAny(p, " \t,") {
+			return fmt.Errorf("purpose %q: want a single word", p)
+		}
+		if _, dup := purposes[p]; dup {
+			return fmt.Errorf("purpose %q is listed twice", p)
+		}
+		if purposes[p], err = ruleList(h.PurposeRules[p]); err != nil {
+			return fmt.Errorf("purpose %s: %w", p, err)
 		}
 	}
-	return p, nil
+	for p := range h.PurposeRules {
+		if _, ok := purposes[p]; !ok {
+			return fmt.Errorf("purpose %s has rules but is not listed in purposes", p)
+		}
+	}
+	var consent []rules.Rule
+	if c := h.Consent; c != nil {
+		if len(h.Purposes) == 0 {
+			return errors.New("consent needs purposes: a consent is given for a purpose")
+		}
+		if c.Subject == "" {
+			return errors.New("consent needs subject <path>: the body's data subject, which a token must name")
+		}
+		if h.subject, err = rules.NewSelector(c.Subject); err != nil {
+			return fmt.Errorf("consent subject: %w", err)
+		}
+		if len(c.Rules) == 0 {
+			return errors.New("consent releases nothing: add the rules a consent may apply")
+		}
+		if consent, err = ruleList(c.Rules); err != nil {
+			return fmt.Errorf("consent: %w", err)
+		}
+	}
+	if h.policies, err = newPolicySet(tmpl, base, purposes, consent); err != nil {
+		return err
+	}
+	h.hash = h.policyHash()
+	return nil
+}
+
+func ruleList(rcs []RuleConfig) ([]rules.Rule, error) {
+	rs := make([]rules.Rule, 0, len(rcs))
+	for _, rc := range rcs {
+		a, err := rules.ParseAction(rc.Action)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, rules.Rule{Path: rc.Path, Action: a, Args: rc.Args})
+	}
+	return rs, nil
+}
+
+// policyHash identifies the policy in audit records: a hash of its JSON
+// config with the key left out (placeholders included, the secret never).
+func (h *Handler) policyHash() string {
+	c := *h
+	c.Key = ""
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
 // Validate reports whether the handler is ready; Provision did the checks.
 func (h *Handler) Validate() error {
-	if h.engine == nil {
+	if h.policies == nil {
 		return errors.New("minimize: policy not compiled")
 	}
 	return nil
@@ -138,72 +269,213 @@ func (h *Handler) Validate() error {
 
 // ServeHTTP minimizes the request body and calls next with the result.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	d := &disclosure{
+		requestID: requestID(r),
+		partner:   h.Partner,
+		report:    h.Mode == "report",
+		policy:    h.hash,
+		consent:   disclosureConsent{outcome: consentNone},
+	}
+	start := time.Now()
+	defer func() {
+		d.elapsed = time.Since(start)
+		d.log(h.audit)
+		d.record()
+	}()
+	consentHeader := DefaultConsentHeader
+	if h.Consent != nil && h.Consent.Header != "" {
+		consentHeader = h.Consent.Header
+	}
+	token := r.Header.Get(consentHeader)
+	r.Header.Del(consentHeader) // whatever happens next, the consent never goes upstream
+
+	purpose := r.Header.Get(cmp.Or(h.PurposeHeader, DefaultPurposeHeader))
+	if len(h.Purposes) > 0 {
+		if !slices.Contains(h.Purposes, purpose) {
+			d.purpose = "(invalid)"
+			detail := "this partner's policy requires a purpose header naming one of: " + strings.Join(h.Purposes, ", ")
+			return h.refuse(w, r, next, d, problemPurpose, detail, nil)
+		}
+		d.purpose = purpose
+	}
+
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		// The server enforces a zero length; NoBody makes sure no later
 		// handler reads anything anyway.
 		r.Body = http.NoBody
-		return next.ServeHTTP(w, r)
+		if h.consentRequired(token, purpose, nil, d) {
+			return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), nil)
+		}
+		return h.forward(w, r, next, d, "passed")
 	}
 	for _, ce := range r.Header.Values("Content-Encoding") {
 		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
-			return h.reject(w, r, problemUnsupportedEncoding, "content coding is not supported; send the body uncompressed")
+			return h.refuse(w, r, next, d, problemUnsupportedEncoding, "content coding is not supported; send the body uncompressed", r.Body)
 		}
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case err == nil && isJSON(mt):
 		if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
-			return h.reject(w, r, problemUnsupportedType, "JSON bodies must be UTF-8")
+			return h.refuse(w, r, next, d, problemUnsupportedType, "JSON bodies must be UTF-8", r.Body)
 		}
 	case err == nil && h.passes(mt):
-		return next.ServeHTTP(w, r)
+		return h.forward(w, r, next, d, "passed")
 	default:
-		return h.reject(w, r, problemUnsupportedType, "only application/json and application/*+json bodies are minimized, and this route lets no other type through")
+		return h.refuse(w, r, next, d, problemUnsupportedType, "only application/json and application/*+json bodies are minimized, and this route lets no other type through", r.Body)
 	}
 	maxBody := cmp.Or(h.MaxBody, DefaultMaxBody)
 	if r.ContentLength > maxBody {
-		return h.reject(w, r, problemTooLarge, tooLarge(maxBody))
+		return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), r.Body)
 	}
 
 	in := getBuf()
-	defer putBuf(in)
 	body, err := readBody(*in, r.Body, maxBody)
 	*in = body
+	d.bytesIn = len(body)
 	switch {
 	case errors.Is(err, errTooLarge):
-		return h.reject(w, r, problemTooLarge, tooLarge(maxBody))
+		return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), readCloser{io.MultiReader(newPooledBody(in), r.Body), r.Body})
 	case err != nil:
-		return h.reject(w, r, problemUnreadable, "the request body could not be read completely")
+		putBuf(in)
+		return h.refuse(w, r, next, d, problemUnreadable, "the request body could not be read completely", nil)
 	case len(body) == 0:
+		putBuf(in)
 		r.Body, r.ContentLength = http.NoBody, 0
-		return next.ServeHTTP(w, r)
+		return h.forward(w, r, next, d, "passed")
+	}
+	original := newPooledBody(in) // owns in from here on
+
+	c := h.policies.engine(purpose)
+	if h.consentRequired(token, purpose, body, d) {
+		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), original)
+	}
+	if d.consent.outcome == consentValid && len(d.consent.granted) > 0 {
+		wide, err := h.policies.widen(purpose, d.consent.granted)
+		if err != nil {
+			h.logger.Error("consent variant failed to compile; minimizing without it", zap.String("partner", h.Partner), zap.Error(err))
+			d.consent.granted = nil
+		} else {
+			c = wide
+		}
 	}
 
 	out := getBuf()
-	*out, err = h.engine.Rewrite((*out)[:0], body, nil)
+	d.fields = fieldCounts{rules: c.rules, tally: c.engine.NewTally()}
+	t0 := time.Now()
+	*out, err = c.engine.Rewrite((*out)[:0], body, d.fields.tally)
+	metrics.duration.WithLabelValues(h.Partner).Observe(time.Since(t0).Seconds())
 	if err != nil {
 		putBuf(out)
+		d.fields.tally = nil
 		var ie *rules.InputError
 		if errors.As(err, &ie) {
-			return h.reject(w, r, problemForInput(ie), ie.Detail)
+			return h.refuse(w, r, next, d, problemForInput(ie), ie.Detail, original)
 		}
 		h.logger.Error("rewrite failed", zap.String("partner", h.Partner), zap.Error(err))
-		return h.reject(w, r, problemInternal, "the body could not be minimized")
+		return h.refuse(w, r, next, d, problemInternal, "the body could not be minimized", original)
 	}
-
-	// The proxy may go on reading the body after next returns; the buffer
+	d.bytesOut = len(*out)
+	forwarded := original
+	if d.report {
+		putBuf(out)
+		d.bytesOut = d.bytesIn
+	} else {
+		original.Close()
+		forwarded = newPooledBody(out)
+	}
+	// The proxy may go on reading the body after next returns; its buffer
 	// goes back to the pool when the body is closed, not before.
-	r.Body = newPooledBody(out)
-	r.ContentLength = int64(len(*out))
+	r.Body = forwarded
+	r.ContentLength = int64(d.bytesOut)
 	r.TransferEncoding = nil
 	r.Trailer = nil // trailers are not minimized: never forward them
-	r.Header.Set("Content-Length", strconv.Itoa(len(*out)))
-	// Digests of the original body would be wrong, and would let a partner
-	// confirm guesses about what was removed.
-	for _, hdr := range []string{"Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
-		r.Header.Del(hdr)
+	r.Header.Set("Content-Length", strconv.Itoa(d.bytesOut))
+	if !d.report {
+		// Digests of the original body would be wrong, and would let a
+		// partner confirm guesses about what was removed.
+		for _, hdr := range []string{"Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
+			r.Header.Del(hdr)
+		}
 	}
+	return h.forward(w, r, next, d, "forwarded")
+}
+
+// consentRequired verifies the consent token against the purpose and, when
+// body is not nil, its data subjects; it records the outcome in d and
+// reports whether the request must be refused for want of consent.
+func (h *Handler) consentRequired(token, purpose string, body []byte, d *disclosure) bool {
+	if h.consent == nil {
+		if token != "" {
+			d.consent.outcome = consentNotConfigured
+		}
+		return false
+	}
+	claims, outcome := h.consent.verify(token, purpose)
+	if claims != nil {
+		d.consent.jti = claims.ID
+	}
+	if outcome == consentValid && body != nil {
+		subjects := 0
+		h.subject.Select(body, func(v string) {
+			if subjects >= 0 && v == claims.Subject {
+				subjects++
+			} else {
+				subjects = -1
+			}
+		})
+		if subjects <= 0 {
+			outcome = consentWrongSubject
+		}
+	}
+	d.consent.outcome = outcome
+	if outcome == consentValid {
+		d.consent.granted = h.policies.grant(claims.Scope)
+	}
+	return outcome != consentValid && h.Consent.Required
+}
+
+func consentDetail(o consentOutcome) string {
+	if o == consentNone {
+		return "this partner's policy requires a consent token"
+	}
+	return "the consent token was refused: " + string(o)
+}
+
+// forward passes the request on and records how.
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, outcome string) error {
+	d.outcome = outcome
 	return next.ServeHTTP(w, r)
+}
+
+// refuse answers with a problem and forwards nothing. In report mode it
+// records the problem and forwards the original body instead, if it still
+// has it.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, p problem, detail string, original io.ReadCloser) error {
+	d.problem = p.slug
+	if d.report && original != nil {
+		r.Body = original
+		return h.forward(w, r, next, d, "forwarded")
+	}
+	if original != nil && original != r.Body {
+		original.Close()
+	}
+	d.outcome, d.status = "rejected", p.status
+	return h.reject(w, p, detail)
+}
+
+// readCloser joins a reader with the closer of the body it reads from.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// requestID is Caddy's id for the request, shared with its access log.
+func requestID(r *http.Request) string {
+	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		return repl.ReplaceAll("{http.request.uuid}", "")
+	}
+	return ""
 }
 
 // isJSON reports whether a media type is application/json or application/*+json.

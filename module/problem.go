@@ -22,6 +22,8 @@ var (
 	problemUnsupportedEncoding = problem{"unsupported-content-encoding", "Unsupported content encoding", http.StatusUnsupportedMediaType}
 	problemUnreadable          = problem{"unreadable-body", "Request body unreadable", http.StatusBadRequest}
 	problemInternal            = problem{"minimization-failed", "Minimization failed", http.StatusInternalServerError}
+	problemPurpose             = problem{"purpose-required", "Purpose missing or not allowed", http.StatusForbidden}
+	problemConsent             = problem{"consent-required", "Consent required", http.StatusForbidden}
 )
 
 // problemForInput maps an engine rejection to its problem type.
@@ -38,8 +40,8 @@ type problemBody struct {
 	Partner string `json:"partner"`
 }
 
-// reject answers with a problem and forwards nothing.
-func (h *Handler) reject(w http.ResponseWriter, r *http.Request, p problem, detail string) error {
+// reject writes a problem response.
+func (h *Handler) reject(w http.ResponseWriter, p problem, detail string) error {
 	h.logger.Info("request rejected",
 		zap.String("partner", h.Partner),
 		zap.Int("status", p.status),

@@ -34,6 +34,9 @@ func checkRule(r Rule) (pattern, error) {
 	if err != nil {
 		return pat, err
 	}
+	if r.Floor && r.Action != Drop {
+		return pat, fmt.Errorf("a floor rule drops; %s %s cannot be one", r.Action, r.Path)
+	}
 	switch r.Action {
 	case Keep, Drop, Redact, Pseudonymize:
 		if len(r.Args) > 0 {
@@ -86,10 +89,11 @@ func Compile(p Policy) (*Engine, error) {
 	if len(p.Key) > 0 && len(p.Key) < MinKeyLen {
 		return nil, fmt.Errorf("key is %d bytes, need at least %d", len(p.Key), MinKeyLen)
 	}
-	// Priority: more literal segments, then the stricter action, then the
-	// earlier rule. The default rule sits below all of them.
+	// Priority: floors first, then more literal segments, then the stricter
+	// action, then the earlier rule. The default rule sits below all of them.
 	slices.SortStableFunc(rs, func(a, b ranked) int {
 		return cmp.Or(
+			cmp.Compare(boolInt(a.r.Floor), boolInt(b.r.Floor)),
 			cmp.Compare(a.pat.literals, b.pat.literals),
 			cmp.Compare(a.r.Action, b.r.Action),
 			cmp.Compare(b.order, a.order))
@@ -168,6 +172,23 @@ func (e *InputError) Error() string { return e.Detail }
 func IsInputError(err error) bool {
 	var ie *InputError
 	return errors.As(err, &ie)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// NormalizePath returns the canonical text of a path (literals case-folded,
+// `**.**` collapsed), so two spellings of one path compare equal.
+func NormalizePath(path string) (string, error) {
+	p, err := parsePath(path)
+	if err != nil {
+		return "", err
+	}
+	return p.normalized(), nil
 }
 
 func (p pattern) normalized() string {

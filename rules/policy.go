@@ -57,6 +57,9 @@ type Rule struct {
 	Path   string   `json:"path"`
 	Action Action   `json:"-"`
 	Args   []string `json:"args,omitempty"`
+	// Floor makes the rule outrank every rule that is not a floor, however
+	// specific: what no keep and no consent may release. Floors are drops.
+	Floor bool `json:"floor,omitempty"`
 }
 
 // Policy is what one partner may receive.

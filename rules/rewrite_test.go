@@ -79,6 +79,10 @@ func TestPrecedence(t *testing.T) {
 			`{"n\u0061me":"A\u00e9"}`, `{"n\u0061me":"A\u00e9"}`},
 		{"deep wildcard matching the root", false, []Rule{rule(Keep, "**")},
 			`{"a":[1,{"b":2}]}`, `{"a":[1,{"b":2}]}`},
+		{"a floor outranks a more specific keep", false, []Rule{rule(Keep, "user.profile"), {Path: "**.password", Action: Drop, Floor: true}},
+			`{"user":{"profile":{"password":"hunter2","n":1}}}`, `{"user":{"profile":{"n":1}}}`},
+		{"a floor outranks default keep", true, []Rule{{Path: "card.cvc", Action: Drop, Floor: true}},
+			`{"card":{"cvc":"123","n":"4111"}}`, `{"card":{"n":"4111"}}`},
 		{"earlier rule wins a full tie", false, []Rule{rule(Mask, "*.x", "all"), rule(Mask, "a.*", "first1")},
 			`{"a":{"x":"abc"}}`, `{"a":{"x":"***"}}`},
 	}
@@ -243,6 +247,7 @@ func TestCompileErrors(t *testing.T) {
 		{Policy{Rules: []Rule{rule(Keep, "a*")}}, "wildcards match whole segments"},
 		{Policy{Rules: []Rule{rule(Keep, `a\`)}}, "lone backslash"},
 		{Policy{Rules: []Rule{rule(Keep, "a", "b")}}, `keep takes paths only`},
+		{Policy{Rules: []Rule{{Path: "a", Action: Keep, Floor: true}}}, `a floor rule drops; keep a cannot be one`},
 		{Policy{Rules: []Rule{rule(Mask, "a")}}, "mask takes one path and one style"},
 		{Policy{Rules: []Rule{rule(Mask, "a", "last")}}, `unknown mask style "last"`},
 		{Policy{Rules: []Rule{rule(Generalize, "a")}}, "generalize takes one path and at least one method"},

@@ -1,0 +1,123 @@
+package module
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/caddy-minimize/caddy-minimize/rules"
+)
+
+// disclosure is the audit record of one request: what went to whom, when,
+// why, under which policy and consent. It holds field paths and counts,
+// never a value.
+type disclosure struct {
+	requestID string
+	partner   string
+	purpose   string
+	report    bool // report mode: the original was forwarded
+
+	consent disclosureConsent
+	policy  string // hash of the policy that decided
+
+	fields   fieldCounts
+	bytesIn  int
+	bytesOut int
+
+	outcome string // forwarded, rejected, passed
+	problem string // the problem's slug, when rejected (or would be, in report mode)
+	status  int    // the problem's status, when rejected
+	elapsed time.Duration
+}
+
+type disclosureConsent struct {
+	outcome consentOutcome
+	jti     string
+	granted []string
+}
+
+func (c disclosureConsent) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("outcome", string(c.outcome))
+	if c.jti != "" {
+		enc.AddString("jti", c.jti)
+	}
+	if c.granted != nil {
+		return enc.AddArray("granted", zapcore.ArrayMarshalerFunc(func(a zapcore.ArrayEncoder) error {
+			for _, p := range c.granted {
+				a.AppendString(p)
+			}
+			return nil
+		}))
+	}
+	return nil
+}
+
+// fieldCounts pairs a tally with the rules it counts.
+type fieldCounts struct {
+	rules []rules.Rule
+	tally rules.Tally
+}
+
+// MarshalLogArray writes one entry per rule that decided something: the
+// action, the rule's path ("(default)" for fields no rule names), the count.
+func (f fieldCounts) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	for i, n := range f.tally {
+		if n == 0 {
+			continue
+		}
+		r := f.rules[i]
+		path := r.Path
+		if i == 0 {
+			path = "(default)"
+		}
+		err := a.AppendObject(zapcore.ObjectMarshalerFunc(func(o zapcore.ObjectEncoder) error {
+			o.AddString("action", r.Action.String())
+			o.AddString("path", path)
+			o.AddUint32("count", n)
+			if r.Floor {
+				o.AddBool("floor", true)
+			}
+			return nil
+		}))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// log writes the record to the audit logger. Report mode says so in the
+// message itself, so it cannot be mistaken for an enforced disclosure.
+func (d *disclosure) log(l *zap.Logger) {
+	msg, mode := "disclosure", "enforce"
+	if d.report {
+		msg, mode = "report only: not enforced, the original was forwarded", "report"
+	}
+	ce := l.Check(zapcore.InfoLevel, msg)
+	if ce == nil {
+		return
+	}
+	fs := []zap.Field{
+		zap.String("mode", mode),
+		zap.String("request_id", d.requestID),
+		zap.String("partner", d.partner),
+		zap.String("purpose", d.purpose),
+		zap.Object("consent", d.consent),
+		zap.String("policy", d.policy),
+		zap.String("outcome", d.outcome),
+		zap.Int("bytes_in", d.bytesIn),
+		zap.Int("bytes_out", d.bytesOut),
+		zap.Duration("duration", d.elapsed),
+	}
+	if d.problem != "" {
+		fs = append(fs, zap.String("problem", d.problem))
+	}
+	if d.status != 0 {
+		fs = append(fs, zap.Int("status", d.status))
+	}
+	if d.fields.tally != nil {
+		fs = append(fs, zap.Array("fields", d.fields))
+	}
+	ce.Write(fs...)
+}

@@ -1,0 +1,199 @@
+package module
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/caddy-minimize/caddy-minimize/rules"
+)
+
+// policySet holds a handler's compiled engines: one per purpose, and the
+// variants a consent widens, compiled on first use and cached. Everything a
+// policy can get wrong is found when the set is built.
+type policySet struct {
+	tmpl         rules.Policy         // partner, key, limits; no rules
+	base         []sourced            // the policy's rules and floors
+	purposes     map[string][]sourced // rules for one purpose only ("" when the policy has no purposes)
+	consent      []sourced            // what a consent may release
+	consentPaths []string             // consent rules' normalized paths
+	engines      map[string]*compiled // by purpose, without consent
+	widened      sync.Map             // purpose + "\x00" + granted paths → *compiled
+	nWidened     atomic.Int32
+}
+
+// compiled is an engine with its rules in tally order.
+type compiled struct {
+	engine *rules.Engine
+	rules  []rules.Rule
+}
+
+// maxWidened bounds the cache of consent variants; past it, variants are
+// compiled per request rather than kept.
+const maxWidened = 256
+
+// layerError is a policy error located in one list of rules.
+type layerError struct {
+	layer string // "", "purpose NAME" or "consent"
+	index int    // into that layer's rules, or -1
+	err   error
+}
+
+func (e *layerError) Error() string {
+	if e.layer == "" {
+		return e.err.Error()
+	}
+	return e.layer + ": " + e.err.Error()
+}
+
+func (e *layerError) Unwrap() error { return e.err }
+
+// sourced is a rule with where it was written, for error messages.
+type sourced struct {
+	rules.Rule
+	layer string // "", "purpose NAME" or "consent"
+	index int    // into that layer's rules
+}
+
+func layer(name string, rs []rules.Rule) []sourced {
+	out := make([]sourced, len(rs))
+	for i, r := range rs {
+		out[i] = sourced{r, name, i}
+	}
+	return out
+}
+
+func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]rules.Rule, consent []rules.Rule) (*policySet, error) {
+	ps := &policySet{tmpl: tmpl, base: layer("", base), purposes: map[string][]sourced{}, consent: layer("consent", consent), engines: map[string]*compiled{}}
+	for name, rs := range purposes {
+		ps.purposes[name] = layer("purpose "+name, rs)
+	}
+	if len(ps.purposes) == 0 {
+		ps.purposes[""] = nil
+	}
+	for i, r := range consent {
+		norm, err := rules.NormalizePath(r.Path)
+		if err != nil {
+			return nil, &layerError{"consent", i, err}
+		}
+		ps.consentPaths = append(ps.consentPaths, norm)
+	}
+	if _, err := ps.compile(ps.base); err != nil {
+		return nil, err
+	}
+	for name, extra := range ps.purposes {
+		c, err := ps.compile(merge(ps.base, extra))
+		if err != nil {
+			return nil, err
+		}
+		ps.engines[name] = c
+		if len(consent) > 0 {
+			// Compiling every consent rule at once proves each subset compiles.
+			if _, err := ps.compile(merge(merge(ps.base, extra), ps.consent)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ps, nil
+}
+
+// compile builds one engine, locating a rule's error where it was written.
+func (ps *policySet) compile(rs []sourced) (*compiled, error) {
+	p := ps.tmpl
+	p.Rules = make([]rules.Rule, len(rs))
+	for i, r := range rs {
+		p.Rules[i] = r.Rule
+	}
+	e, err := rules.Compile(p)
+	if err != nil {
+		var re *rules.RuleError
+		if errors.As(err, &re) && re.Index < len(rs) {
+			return nil, &layerError{rs[re.Index].layer, rs[re.Index].index, re.Err}
+		}
+		return nil, &layerError{"", -1, err}
+	}
+	return &compiled{e, e.Rules()}, nil
+}
+
+// merge returns base with extra laid over it: an extra rule replaces a base
+// rule on the same path, except a floor, which nothing replaces.
+func merge(base, extra []sourced) []sourced {
+	if len(extra) == 0 {
+		return base
+	}
+	over, floors := map[string]bool{}, map[string]bool{}
+	for _, r := range base {
+		if r.Floor {
+			floors[normalized(r.Path)] = true
+		}
+	}
+	for _, r := range extra {
+		over[normalized(r.Path)] = true
+	}
+	out := make([]sourced, 0, len(base)+len(extra))
+	for _, r := range base {
+		if r.Floor || !over[normalized(r.Path)] {
+			out = append(out, r)
+		}
+	}
+	for _, r := range extra {
+		if !floors[normalized(r.Path)] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func normalized(path string) string {
+	n, err := rules.NormalizePath(path)
+	if err != nil {
+		return path // Compile reports the error
+	}
+	return n
+}
+
+// engine returns the engine for a purpose (already checked to be listed).
+func (ps *policySet) engine(purpose string) *compiled {
+	if c, ok := ps.engines[purpose]; ok {
+		return c
+	}
+	return ps.engines[""]
+}
+
+// grant returns the consent rules' paths a token's scope releases, in
+// policy order. Scope entries that name no consent rule release nothing.
+func (ps *policySet) grant(scope []string) []string {
+	all := slices.Contains(scope, "*")
+	var granted []string
+	for _, p := range ps.consentPaths {
+		if all || slices.ContainsFunc(scope, func(s string) bool { return normalized(s) == p }) {
+			granted = append(granted, p)
+		}
+	}
+	return granted
+}
+
+// widen returns the engine for purpose with the granted consent rules.
+func (ps *policySet) widen(purpose string, granted []string) (*compiled, error) {
+	key := purpose + "\x00" + strings.Join(granted, "\x00")
+	if c, ok := ps.widened.Load(key); ok {
+		return c.(*compiled), nil
+	}
+	var extra []sourced
+	for i, p := range ps.consentPaths {
+		if slices.Contains(granted, p) {
+			extra = append(extra, ps.consent[i])
+		}
+	}
+	c, err := ps.compile(merge(merge(ps.base, ps.purposes[purpose]), extra))
+	if err != nil {
+		return nil, fmt.Errorf("widening for consent: %w", err)
+	}
+	if ps.nWidened.Add(1) <= maxWidened {
+		ps.widened.Store(key, c)
+	}
+	return c, nil
+}
