@@ -55,22 +55,19 @@ func (c disclosureConsent) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 
 // fieldCounts pairs a tally with the rules it counts.
 type fieldCounts struct {
-	rules []rules.Rule
+	*compiled
 	tally rules.Tally
 }
 
 // MarshalLogArray writes one entry per rule that decided something: the
-// action, the rule's path ("(default)" for fields no rule names), the count.
+// action, the rule's normalized path ("(default)" for fields no rule
+// names), the count.
 func (f fieldCounts) MarshalLogArray(a zapcore.ArrayEncoder) error {
 	for i, n := range f.tally {
 		if n == 0 {
 			continue
 		}
-		r := f.rules[i]
-		path := r.Path
-		if i == 0 {
-			path = "(default)"
-		}
+		r, path := f.rules[i], f.paths[i]
 		err := a.AppendObject(zapcore.ObjectMarshalerFunc(func(o zapcore.ObjectEncoder) error {
 			o.AddString("action", r.Action.String())
 			o.AddString("path", path)

@@ -361,7 +361,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	out := getBuf()
-	d.fields = fieldCounts{rules: c.rules, tally: c.engine.NewTally()}
+	d.fields = fieldCounts{c, c.engine.NewTally()}
 	t0 := time.Now()
 	*out, err = c.engine.Rewrite((*out)[:0], body, d.fields.tally)
 	metrics.duration.WithLabelValues(h.Partner).Observe(time.Since(t0).Seconds())

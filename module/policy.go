@@ -25,10 +25,12 @@ type policySet struct {
 	nWidened     atomic.Int32
 }
 
-// compiled is an engine with its rules in tally order.
+// compiled is an engine with its rules in tally order and their paths as
+// the disclosure record names them.
 type compiled struct {
 	engine *rules.Engine
 	rules  []rules.Rule
+	paths  []string // normalized; "(default)" for the default rule
 }
 
 // maxWidened bounds the cache of consent variants; past it, variants are
@@ -115,7 +117,13 @@ func (ps *policySet) compile(rs []sourced) (*compiled, error) {
 		}
 		return nil, &layerError{"", -1, err}
 	}
-	return &compiled{e, e.Rules()}, nil
+	c := &compiled{engine: e, rules: e.Rules()}
+	c.paths = make([]string, len(c.rules))
+	c.paths[0] = "(default)"
+	for i := 1; i < len(c.rules); i++ {
+		c.paths[i] = normalized(c.rules[i].Path)
+	}
+	return c, nil
 }
 
 // merge returns base with extra laid over it: an extra rule replaces a base
