@@ -210,7 +210,8 @@ func TestBadInputIsRefusedAndNothingForwarded(t *testing.T) {
 		{"no content type", "", `{"a":1}`, nil, 415, "unsupported-media-type", "only application/json and application/*+json bodies are minimized, and this route lets no other type through"},
 		{"form", "application/x-www-form-urlencoded", `a=1`, nil, 415, "unsupported-media-type", "only application/json and application/*+json bodies are minimized, and this route lets no other type through"},
 		{"latin-1 json", "application/json; charset=iso-8859-1", `{"a":1}`, nil, 415, "unsupported-media-type", "JSON bodies must be UTF-8"},
-		{"gzip", "application/json", `{"a":1}`, []string{"Content-Encoding", "gzip"}, 415, "unsupported-content-encoding", "content coding is not supported; send the body uncompressed"},
+		{"unknown coding", "application/json", `{"a":1}`, []string{"Content-Encoding", "compress"}, 415, "unsupported-content-encoding", `content coding "compress" is not supported (gzip, deflate, zstd, br)`},
+		{"not really gzip", "application/json", `{"a":1}`, []string{"Content-Encoding", "gzip"}, 400, "bad-content-coding", "the gzip body could not be decoded"},
 		{"over the limit", "application/json", `{"a":"` + strings.Repeat("x", 100) + `"}`, nil, 413, "body-too-large", "the body is larger than this route's limit of 100 bytes"},
 	}
 	for _, c := range cases {

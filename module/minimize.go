@@ -5,6 +5,8 @@
 package module
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -308,10 +310,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		return h.forward(w, r, next, d, "passed")
 	}
-	for _, ce := range r.Header.Values("Content-Encoding") {
-		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
-			return h.refuse(w, r, next, d, problemUnsupportedEncoding, "content coding is not supported; send the body uncompressed", r.Body)
-		}
+	coding, err := contentCoding(r.Header)
+	if err != nil {
+		return h.refuse(w, r, next, d, problemUnsupportedEncoding, err.Error(), r.Body)
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
@@ -320,6 +321,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.refuse(w, r, next, d, problemUnsupportedType, "JSON bodies must be UTF-8", r.Body)
 		}
 	case err == nil && h.passes(mt):
+		if coding != "" {
+			return h.refuse(w, r, next, d, problemUnsupportedEncoding, "a body passed through unchanged must not be compressed", r.Body)
+		}
+		if looksLikeJSON(r) {
+			return h.refuse(w, r, next, d, problemUnsupportedType, "the body is JSON sent as "+mt+"; send it as application/json to have it minimized", r.Body)
+		}
 		return h.forward(w, r, next, d, "passed")
 	default:
 		return h.refuse(w, r, next, d, problemUnsupportedType, "only application/json and application/*+json bodies are minimized, and this route lets no other type through", r.Body)
@@ -329,26 +336,55 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), r.Body)
 	}
 
+	// In report mode the bytes are kept as received, to forward unchanged.
+	var src io.Reader = r.Body
+	var raw *[]byte
+	if d.report {
+		raw = getBuf()
+		src = io.TeeReader(r.Body, (*appendWriter)(raw))
+	}
+	original := func() io.ReadCloser {
+		if raw == nil {
+			return nil
+		}
+		return readCloser{io.MultiReader(newPooledBody(raw), r.Body), r.Body}
+	}
+	if coding != "" {
+		dec, err := decodedBody(src, coding, maxBody)
+		switch {
+		case errors.Is(err, errTooLarge):
+			return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), original())
+		case err != nil:
+			return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body could not be decoded", original())
+		}
+		defer dec.Close()
+		src = dec
+	}
 	in := getBuf()
-	body, err := readBody(*in, r.Body, maxBody)
+	body, err := readBody(*in, src, maxBody)
 	*in = body
 	d.bytesIn = len(body)
+	if err != nil || len(body) == 0 {
+		putBuf(in)
+	}
 	switch {
 	case errors.Is(err, errTooLarge):
-		return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), readCloser{io.MultiReader(newPooledBody(in), r.Body), r.Body})
+		return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), original())
+	case errors.Is(err, errEncoding):
+		return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body could not be decoded", original())
 	case err != nil:
-		putBuf(in)
 		return h.refuse(w, r, next, d, problemUnreadable, "the request body could not be read completely", nil)
-	case len(body) == 0:
-		putBuf(in)
+	case len(body) == 0 && coding == "":
 		r.Body, r.ContentLength = http.NoBody, 0
 		return h.forward(w, r, next, d, "passed")
+	case len(body) == 0:
+		return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body decodes to nothing", original())
 	}
-	original := newPooledBody(in) // owns in from here on
+	defer putBuf(in) // the engine's output, not in, is what goes upstream
 
 	c := h.policies.engine(purpose)
 	if h.consentRequired(token, purpose, body, d) {
-		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), original)
+		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), original())
 	}
 	if d.consent.outcome == consentValid && len(d.consent.granted) > 0 {
 		wide, err := h.policies.widen(purpose, d.consent.granted)
@@ -370,33 +406,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		d.fields.tally = nil
 		var ie *rules.InputError
 		if errors.As(err, &ie) {
-			return h.refuse(w, r, next, d, problemForInput(ie), ie.Detail, original)
+			return h.refuse(w, r, next, d, problemForInput(ie), ie.Detail, original())
 		}
 		h.logger.Error("rewrite failed", zap.String("partner", h.Partner), zap.Error(err))
-		return h.refuse(w, r, next, d, problemInternal, "the body could not be minimized", original)
+		return h.refuse(w, r, next, d, problemInternal, "the body could not be minimized", original())
 	}
 	d.bytesOut = len(*out)
-	forwarded := original
 	if d.report {
 		putBuf(out)
-		d.bytesOut = d.bytesIn
-	} else {
-		original.Close()
-		forwarded = newPooledBody(out)
+		d.bytesOut = len(*raw) // what left: the original, as received
+		r.Body = original()
+		return h.forward(w, r, next, d, "forwarded")
 	}
 	// The proxy may go on reading the body after next returns; its buffer
 	// goes back to the pool when the body is closed, not before.
-	r.Body = forwarded
+	r.Body = newPooledBody(out)
 	r.ContentLength = int64(d.bytesOut)
 	r.TransferEncoding = nil
 	r.Trailer = nil // trailers are not minimized: never forward them
 	r.Header.Set("Content-Length", strconv.Itoa(d.bytesOut))
-	if !d.report {
-		// Digests of the original body would be wrong, and would let a
-		// partner confirm guesses about what was removed.
-		for _, hdr := range []string{"Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
-			r.Header.Del(hdr)
-		}
+	// The body now travels uncompressed. Digests of the original body would
+	// be wrong, and would let a partner confirm guesses about what was removed.
+	for _, hdr := range []string{"Content-Encoding", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
+		r.Header.Del(hdr)
 	}
 	return h.forward(w, r, next, d, "forwarded")
 }
@@ -462,6 +494,24 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	}
 	d.outcome, d.status = "rejected", p.status
 	return h.reject(w, p, detail)
+}
+
+// looksLikeJSON peeks at the start of the body: a JSON document under
+// another media type must not slip through a pass rule unminimized.
+func looksLikeJSON(r *http.Request) bool {
+	br := bufio.NewReaderSize(r.Body, 512)
+	r.Body = readCloser{br, r.Body}
+	head, _ := br.Peek(512)
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && (head[0] == '{' || head[0] == '[')
+}
+
+// appendWriter appends to a pooled buffer.
+type appendWriter []byte
+
+func (a *appendWriter) Write(p []byte) (int, error) {
+	*a = append(*a, p...)
+	return len(p), nil
 }
 
 // readCloser joins a reader with the closer of the body it reads from.

@@ -21,6 +21,7 @@ var (
 	problemUnsupportedType     = problem{"unsupported-media-type", "Unsupported media type", http.StatusUnsupportedMediaType}
 	problemUnsupportedEncoding = problem{"unsupported-content-encoding", "Unsupported content encoding", http.StatusUnsupportedMediaType}
 	problemUnreadable          = problem{"unreadable-body", "Request body unreadable", http.StatusBadRequest}
+	problemBadEncoding         = problem{"bad-content-coding", "Request body cannot be decoded", http.StatusBadRequest}
 	problemInternal            = problem{"minimization-failed", "Minimization failed", http.StatusInternalServerError}
 	problemPurpose             = problem{"purpose-required", "Purpose missing or not allowed", http.StatusForbidden}
 	problemConsent             = problem{"consent-required", "Consent required", http.StatusForbidden}
