@@ -54,8 +54,9 @@ func TestDisclosureRecordAndMetrics(t *testing.T) {
 		t.Fatalf("%d %s", status, resp)
 	}
 	a := nthAudit(t, g, 1)
-	// In priority order: default, then by literal count and strictness, floors last.
-	fields := "[{drop (default) 4 false} {redact notes 1 false} {keep customer.email 1 false} {keep items.#.sku 1 false} {keep order.id 1 false} {drop customer.password 1 true}]"
+	// In priority order (default, then by literal count and strictness,
+	// floors last), then the headers: Content-Type, Data-Purpose, User-Agent.
+	fields := "[{drop (default) 4 false} {redact notes 1 false} {keep customer.email 1 false} {keep items.#.sku 1 false} {keep order.id 1 false} {drop customer.password 1 true} {keep header.(default) 3 false}]"
 	if a.Msg != "disclosure" || a.Mode != "enforce" || a.Partner != "shop" || a.Purpose != "support" ||
 		!regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(a.RequestID) || !regexp.MustCompile(`^sha256:[0-9a-f]{32}$`).MatchString(a.Policy) ||
 		a.Consent.Outcome != "valid" || a.Consent.JTI != "jti-audit-1" || fmt.Sprint(a.Consent.Granted) != "[customer.email customer.password]" ||
@@ -86,7 +87,7 @@ func TestDisclosureRecordAndMetrics(t *testing.T) {
 		`caddy_minimize_requests_total{outcome="rejected",partner="shop",purpose="support"} 1`,
 		`caddy_minimize_requests_total{outcome="rejected",partner="shop",purpose="(invalid)"} 1`,
 		`caddy_minimize_fields_total{action="drop",partner="shop"} 5`,
-		`caddy_minimize_fields_total{action="keep",partner="shop"} 3`,
+		`caddy_minimize_fields_total{action="keep",partner="shop"} 6`, // 3 body fields, 3 headers
 		`caddy_minimize_fields_total{action="redact",partner="shop"} 1`,
 		`caddy_minimize_consent_total{outcome="valid",partner="shop"} 1`,
 		`caddy_minimize_consent_total{outcome="none",partner="shop"} 2`,

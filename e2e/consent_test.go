@@ -319,7 +319,7 @@ func TestReportModeForwardsTheOriginal(t *testing.T) {
 	}
 	a := nthAudit(t, g, 1)
 	if a.Msg != "report only: not enforced, the original was forwarded" || a.Mode != "report" || a.Outcome != "forwarded" ||
-		a.BytesIn != len(shopBody) || a.BytesOut != len(shopBody) || fmt.Sprint(a.Fields) != "[{drop (default) 1 false} {keep order.id 1 false}]" {
+		a.BytesIn != len(shopBody) || a.BytesOut != len(shopBody) || fmt.Sprint(a.Fields) != "[{drop (default) 1 false} {keep order.id 1 false} {keep header.(default) 4 false}]" {
 		t.Errorf("report audit %+v", a)
 	}
 	// A body enforce mode would refuse is forwarded too, and recorded.

@@ -21,7 +21,7 @@ type disclosure struct {
 	consent disclosureConsent
 	policy  string // hash of the policy that decided
 
-	fields   fieldCounts
+	fields   [nChannels]fieldCounts
 	bytesIn  int
 	bytesOut int
 
@@ -55,19 +55,34 @@ func (c disclosureConsent) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 
 // fieldCounts pairs a tally with the rules it counts.
 type fieldCounts struct {
-	*compiled
+	*channelEngine
 	tally rules.Tally
 }
 
+// allFields is every channel's counts, logged as one list.
+type allFields [nChannels]fieldCounts
+
 // MarshalLogArray writes one entry per rule that decided something: the
-// action, the rule's normalized path ("(default)" for fields no rule
-// names), the count.
-func (f fieldCounts) MarshalLogArray(a zapcore.ArrayEncoder) error {
+// action, the rule's normalized path ("(default)" for body fields no rule
+// names, "query.(default)" and so on for the other channels), the count.
+func (fs allFields) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	for ch, f := range fs {
+		if err := f.marshal(a, channel(ch)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f fieldCounts) marshal(a zapcore.ArrayEncoder, ch channel) error {
 	for i, n := range f.tally {
 		if n == 0 {
 			continue
 		}
 		r, path := f.rules[i], f.paths[i]
+		if i == 0 {
+			path = channelPrefix[ch] + path
+		}
 		err := a.AppendObject(zapcore.ObjectMarshalerFunc(func(o zapcore.ObjectEncoder) error {
 			o.AddString("action", r.Action.String())
 			o.AddString("path", path)
@@ -82,6 +97,16 @@ func (f fieldCounts) MarshalLogArray(a zapcore.ArrayEncoder) error {
 		}
 	}
 	return nil
+}
+
+// counted reports whether any channel was minimized (or would have been).
+func (d *disclosure) counted() bool {
+	for _, f := range d.fields {
+		if f.tally != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // log writes the record to the audit logger. Report mode says so in the
@@ -113,8 +138,8 @@ func (d *disclosure) log(l *zap.Logger) {
 	if d.status != 0 {
 		fs = append(fs, zap.Int("status", d.status))
 	}
-	if d.fields.tally != nil {
-		fs = append(fs, zap.Array("fields", d.fields))
+	if d.counted() {
+		fs = append(fs, zap.Array("fields", allFields(d.fields)))
 	}
 	ce.Write(fs...)
 }

@@ -60,12 +60,11 @@ func (d *disclosure) record() {
 	}
 	metrics.requests.WithLabelValues(d.partner, d.purpose, outcome).Inc()
 	metrics.consent.WithLabelValues(d.partner, string(d.consent.outcome)).Inc()
-	if d.fields.tally == nil {
-		return
-	}
-	for i, n := range d.fields.tally {
-		if n > 0 {
-			metrics.fields.WithLabelValues(d.partner, d.fields.rules[i].Action.String()).Add(float64(n))
+	for _, f := range d.fields {
+		for i, n := range f.tally {
+			if n > 0 {
+				metrics.fields.WithLabelValues(d.partner, f.rules[i].Action.String()).Add(float64(n))
+			}
 		}
 	}
 }

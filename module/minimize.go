@@ -301,6 +301,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		d.purpose = purpose
 	}
 
+	c := h.policies.engine(purpose)
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		// The server enforces a zero length; NoBody makes sure no later
 		// handler reads anything anyway.
@@ -308,17 +309,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if h.consentRequired(token, purpose, nil, d) {
 			return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), nil)
 		}
-		return h.forward(w, r, next, d, "passed")
+		return h.forward(w, r, next, d, c, "passed")
 	}
 	coding, err := contentCoding(r.Header)
 	if err != nil {
 		return h.refuse(w, r, next, d, problemUnsupportedEncoding, err.Error(), r.Body)
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	form := err == nil && mt == "application/x-www-form-urlencoded"
 	switch {
-	case err == nil && isJSON(mt):
+	case err == nil && (isJSON(mt) || form):
 		if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
-			return h.refuse(w, r, next, d, problemUnsupportedType, "JSON bodies must be UTF-8", r.Body)
+			return h.refuse(w, r, next, d, problemUnsupportedType, "minimized bodies must be UTF-8", r.Body)
 		}
 	case err == nil && h.passes(mt):
 		if coding != "" {
@@ -327,9 +329,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if looksLikeJSON(r) {
 			return h.refuse(w, r, next, d, problemUnsupportedType, "the body is JSON sent as "+mt+"; send it as application/json to have it minimized", r.Body)
 		}
-		return h.forward(w, r, next, d, "passed")
+		return h.forward(w, r, next, d, c, "passed")
 	default:
-		return h.refuse(w, r, next, d, problemUnsupportedType, "only application/json and application/*+json bodies are minimized, and this route lets no other type through", r.Body)
+		return h.refuse(w, r, next, d, problemUnsupportedType, "only JSON and URL-encoded form bodies are minimized, and this route lets no other type through", r.Body)
 	}
 	maxBody := cmp.Or(h.MaxBody, DefaultMaxBody)
 	if r.ContentLength > maxBody {
@@ -376,13 +378,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, next, d, problemUnreadable, "the request body could not be read completely", nil)
 	case len(body) == 0 && coding == "":
 		r.Body, r.ContentLength = http.NoBody, 0
-		return h.forward(w, r, next, d, "passed")
+		return h.forward(w, r, next, d, c, "passed")
 	case len(body) == 0:
 		return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body decodes to nothing", original())
 	}
 	defer putBuf(in) // the engine's output, not in, is what goes upstream
+	if form {
+		doc := getBuf()
+		defer putBuf(doc)
+		if *doc, err = appendURLEncodedJSON((*doc)[:0], string(body)); err != nil {
+			return h.refuse(w, r, next, d, problemMalformedForm, "the form body is not valid URL encoding", original())
+		}
+		body = *doc
+	}
 
-	c := h.policies.engine(purpose)
 	if h.consentRequired(token, purpose, body, d) {
 		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), original())
 	}
@@ -397,13 +406,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	out := getBuf()
-	d.fields = fieldCounts{c, c.engine.NewTally()}
+	be := &c.ch[chBody]
+	d.fields[chBody] = fieldCounts{be, be.engine.NewTally()}
 	t0 := time.Now()
-	*out, err = c.engine.Rewrite((*out)[:0], body, d.fields.tally)
+	*out, err = be.engine.Rewrite((*out)[:0], body, d.fields[chBody].tally)
 	metrics.duration.WithLabelValues(h.Partner).Observe(time.Since(t0).Seconds())
+	if err == nil && form {
+		*out = append((*out)[:0], urlEncodedFromJSON(*out)...)
+	}
 	if err != nil {
 		putBuf(out)
-		d.fields.tally = nil
+		d.fields[chBody].tally = nil
 		var ie *rules.InputError
 		if errors.As(err, &ie) {
 			return h.refuse(w, r, next, d, problemForInput(ie), ie.Detail, original())
@@ -416,7 +429,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		putBuf(out)
 		d.bytesOut = len(*raw) // what left: the original, as received
 		r.Body = original()
-		return h.forward(w, r, next, d, "forwarded")
+		return h.forward(w, r, next, d, c, "forwarded")
 	}
 	// The proxy may go on reading the body after next returns; its buffer
 	// goes back to the pool when the body is closed, not before.
@@ -430,7 +443,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	for _, hdr := range []string{"Content-Encoding", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
 		r.Header.Del(hdr)
 	}
-	return h.forward(w, r, next, d, "forwarded")
+	return h.forward(w, r, next, d, c, "forwarded")
 }
 
 // consentRequired verifies the consent token against the purpose and, when
@@ -474,10 +487,48 @@ func consentDetail(o consentOutcome) string {
 	return "the consent token was refused: " + string(o)
 }
 
-// forward passes the request on and records how.
-func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, outcome string) error {
+// forward minimizes the query string and headers with variant c, passes
+// the request on and records how. In report mode it only counts.
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, c *compiled, outcome string) error {
+	buf := getBuf()
+	defer putBuf(buf)
+	if r.URL.RawQuery != "" {
+		doc, err := appendURLEncodedJSON((*buf)[:0], r.URL.RawQuery)
+		if err == nil {
+			*buf, err = h.minimizeChannel(d, c, chQuery, doc)
+		}
+		if err != nil {
+			return h.refuse(w, r, next, d, problemMalformedQuery, "the query string is not valid URL encoding, or not minimizable", nil)
+		}
+		if !d.report {
+			r.URL.RawQuery = urlEncodedFromJSON(*buf)
+			r.RequestURI = ""
+		}
+	}
+	doc := appendHeaderJSON((*buf)[:0], r.Header)
+	out, err := h.minimizeChannel(d, c, chHeader, doc)
+	*buf = out
+	if err != nil {
+		return h.refuse(w, r, next, d, problemMalformedHeader, "the request headers could not be minimized", nil)
+	}
+	if !d.report {
+		r.Header = headerFromJSON(out, r.Header)
+	}
 	d.outcome = outcome
 	return next.ServeHTTP(w, r)
+}
+
+// minimizeChannel rewrites the document of one channel in place of doc,
+// counting into d.
+func (h *Handler) minimizeChannel(d *disclosure, c *compiled, ch channel, doc []byte) ([]byte, error) {
+	e := &c.ch[ch]
+	d.fields[ch] = fieldCounts{e, e.engine.NewTally()}
+	out, err := e.engine.Rewrite(nil, doc, d.fields[ch].tally)
+	if err != nil {
+		d.fields[ch].tally = nil
+		return doc, err
+	}
+	return append(doc[:0], out...), nil
 }
 
 // refuse answers with a problem and forwards nothing. In report mode it
@@ -487,7 +538,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	d.problem = p.slug
 	if d.report && original != nil {
 		r.Body = original
-		return h.forward(w, r, next, d, "forwarded")
+		d.outcome = "forwarded"
+		return next.ServeHTTP(w, r)
 	}
 	if original != nil && original != r.Body {
 		original.Close()

@@ -19,18 +19,45 @@ type policySet struct {
 	base         []sourced            // the policy's rules and floors
 	purposes     map[string][]sourced // rules for one purpose only ("" when the policy has no purposes)
 	consent      []sourced            // what a consent may release
-	consentPaths []string             // consent rules' normalized paths
+	consentPaths []string             // consent rules' display paths
 	engines      map[string]*compiled // by purpose, without consent
 	widened      sync.Map             // purpose + "\x00" + granted paths → *compiled
 	nWidened     atomic.Int32
 }
 
-// compiled is an engine with its rules in tally order and their paths as
-// the disclosure record names them.
-type compiled struct {
+// channel is where a rule applies: the body (paths as written), the query
+// string (paths starting "query.") or the request headers ("header.").
+type channel int
+
+const (
+	chBody channel = iota
+	chQuery
+	chHeader
+	nChannels
+)
+
+var channelPrefix = [nChannels]string{"", "query.", "header."}
+
+// channelOf splits a rule path into its channel and the path within it. The
+// prefix is read as written, so `\query.x` is the body's key "query".
+func channelOf(path string) (channel, string) {
+	for ch := chQuery; ch < nChannels; ch++ {
+		if rest, ok := strings.CutPrefix(path, channelPrefix[ch]); ok {
+			return ch, rest
+		}
+	}
+	return chBody, path
+}
+
+// compiled is one variant of a policy: an engine per channel.
+type compiled struct{ ch [nChannels]channelEngine }
+
+// channelEngine is an engine with its rules in tally order and their paths
+// as the disclosure record names them.
+type channelEngine struct {
 	engine *rules.Engine
 	rules  []rules.Rule
-	paths  []string // normalized; "(default)" for the default rule
+	paths  []string // normalized, with the channel's prefix; "(default)" for the default rule
 }
 
 // maxWidened bounds the cache of consent variants; past it, variants are
@@ -69,7 +96,13 @@ func layer(name string, rs []rules.Rule) []sourced {
 }
 
 func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]rules.Rule, consent []rules.Rule) (*policySet, error) {
-	ps := &policySet{tmpl: tmpl, base: layer("", base), purposes: map[string][]sourced{}, consent: layer("consent", consent), engines: map[string]*compiled{}}
+	ps := &policySet{
+		tmpl:     tmpl,
+		base:     merge(layer("built-in", builtinRules()), layer("", base)),
+		purposes: map[string][]sourced{},
+		consent:  layer("consent", consent),
+		engines:  map[string]*compiled{},
+	}
 	for name, rs := range purposes {
 		ps.purposes[name] = layer("purpose "+name, rs)
 	}
@@ -77,11 +110,11 @@ func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]ru
 		ps.purposes[""] = nil
 	}
 	for i, r := range consent {
-		norm, err := rules.NormalizePath(r.Path)
-		if err != nil {
+		_, rest := channelOf(r.Path)
+		if _, err := rules.NormalizePath(rest); err != nil {
 			return nil, &layerError{"consent", i, err}
 		}
-		ps.consentPaths = append(ps.consentPaths, norm)
+		ps.consentPaths = append(ps.consentPaths, displayPath(r.Path))
 	}
 	if _, err := ps.compile(ps.base); err != nil {
 		return nil, err
@@ -102,26 +135,42 @@ func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]ru
 	return ps, nil
 }
 
-// compile builds one engine, locating a rule's error where it was written.
+// compile builds one variant, locating a rule's error where it was written.
+// Headers are kept unless a rule says otherwise (the identifying ones are
+// dropped by built-in rules); the body and query follow the policy's default.
 func (ps *policySet) compile(rs []sourced) (*compiled, error) {
-	p := ps.tmpl
-	p.Rules = make([]rules.Rule, len(rs))
-	for i, r := range rs {
-		p.Rules[i] = r.Rule
+	var split [nChannels][]sourced
+	for _, r := range rs {
+		ch, rest := channelOf(r.Path)
+		r.Path = rest
+		split[ch] = append(split[ch], r)
 	}
-	e, err := rules.Compile(p)
-	if err != nil {
-		var re *rules.RuleError
-		if errors.As(err, &re) && re.Index < len(rs) {
-			return nil, &layerError{rs[re.Index].layer, rs[re.Index].index, re.Err}
+	c := &compiled{}
+	for ch := range nChannels {
+		p := ps.tmpl
+		if ch == chHeader {
+			p.KeepUnnamed = true
 		}
-		return nil, &layerError{"", -1, err}
-	}
-	c := &compiled{engine: e, rules: e.Rules()}
-	c.paths = make([]string, len(c.rules))
-	c.paths[0] = "(default)"
-	for i := 1; i < len(c.rules); i++ {
-		c.paths[i] = normalized(c.rules[i].Path)
+		p.Rules = make([]rules.Rule, len(split[ch]))
+		for i, r := range split[ch] {
+			p.Rules[i] = r.Rule
+		}
+		e, err := rules.Compile(p)
+		if err != nil {
+			var re *rules.RuleError
+			if errors.As(err, &re) && re.Index < len(split[ch]) {
+				r := split[ch][re.Index]
+				return nil, &layerError{r.layer, r.index, re.Err}
+			}
+			return nil, &layerError{"", -1, err}
+		}
+		ce := channelEngine{engine: e, rules: e.Rules()}
+		ce.paths = make([]string, len(ce.rules))
+		ce.paths[0] = "(default)"
+		for i := 1; i < len(ce.rules); i++ {
+			ce.paths[i] = channelPrefix[ch] + normalized(ce.rules[i].Path)
+		}
+		c.ch[ch] = ce
 	}
 	return c, nil
 }
@@ -135,20 +184,20 @@ func merge(base, extra []sourced) []sourced {
 	over, floors := map[string]bool{}, map[string]bool{}
 	for _, r := range base {
 		if r.Floor {
-			floors[normalized(r.Path)] = true
+			floors[ruleKey(r.Path)] = true
 		}
 	}
 	for _, r := range extra {
-		over[normalized(r.Path)] = true
+		over[ruleKey(r.Path)] = true
 	}
 	out := make([]sourced, 0, len(base)+len(extra))
 	for _, r := range base {
-		if r.Floor || !over[normalized(r.Path)] {
+		if r.Floor || !over[ruleKey(r.Path)] {
 			out = append(out, r)
 		}
 	}
 	for _, r := range extra {
-		if !floors[normalized(r.Path)] {
+		if !floors[ruleKey(r.Path)] {
 			out = append(out, r)
 		}
 	}
@@ -161,6 +210,20 @@ func normalized(path string) string {
 		return path // Compile reports the error
 	}
 	return n
+}
+
+// displayPath is a rule path as records and scopes name it: the channel's
+// prefix and the normalized path within the channel.
+func displayPath(path string) string {
+	ch, rest := channelOf(path)
+	return channelPrefix[ch] + normalized(rest)
+}
+
+// ruleKey identifies the value a rule addresses: rules with one key replace
+// each other when layers merge.
+func ruleKey(path string) string {
+	ch, rest := channelOf(path)
+	return string(rune('0'+ch)) + normalized(rest)
 }
 
 // engine returns the engine for a purpose (already checked to be listed).
@@ -177,7 +240,7 @@ func (ps *policySet) grant(scope []string) []string {
 	all := slices.Contains(scope, "*")
 	var granted []string
 	for _, p := range ps.consentPaths {
-		if all || slices.ContainsFunc(scope, func(s string) bool { return normalized(s) == p }) {
+		if all || slices.ContainsFunc(scope, func(s string) bool { return displayPath(s) == p }) {
 			granted = append(granted, p)
 		}
 	}

@@ -22,6 +22,9 @@ var (
 	problemUnsupportedEncoding = problem{"unsupported-content-encoding", "Unsupported content encoding", http.StatusUnsupportedMediaType}
 	problemUnreadable          = problem{"unreadable-body", "Request body unreadable", http.StatusBadRequest}
 	problemBadEncoding         = problem{"bad-content-coding", "Request body cannot be decoded", http.StatusBadRequest}
+	problemMalformedForm       = problem{"malformed-form", "Form body rejected", http.StatusBadRequest}
+	problemMalformedQuery      = problem{"malformed-query", "Query string rejected", http.StatusBadRequest}
+	problemMalformedHeader     = problem{"malformed-header", "Request headers rejected", http.StatusBadRequest}
 	problemInternal            = problem{"minimization-failed", "Minimization failed", http.StatusInternalServerError}
 	problemPurpose             = problem{"purpose-required", "Purpose missing or not allowed", http.StatusForbidden}
 	problemConsent             = problem{"consent-required", "Consent required", http.StatusForbidden}

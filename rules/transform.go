@@ -94,3 +94,7 @@ func parseSmallInt(s string, lo, hi int) (int, bool) {
 	}
 	return n, n >= lo && n <= hi
 }
+
+// AppendJSONString appends s as a JSON string, so callers that build
+// documents for the engine (query strings, forms, headers) quote as it does.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }

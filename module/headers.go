@@ -1,0 +1,89 @@
+package module
+
+import (
+	"net/http"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/caddy-minimize/caddy-minimize/rules"
+)
+
+// identifyingHeaders say who the end user is or where they are. They are
+// dropped toward partners unless a rule keeps them (`keep header.cookie`).
+var identifyingHeaders = []string{
+	"Cookie", "Forwarded", "X-Forwarded-For", "X-Real-Ip", "X-Client-Ip", "True-Client-Ip",
+	"Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Cluster-Client-Ip",
+	"X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Preferred-Username",
+	"X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Preferred-Username",
+	"Remote-User", "X-Remote-User", "X-User", "X-User-Id", "X-User-Email", "X-Email",
+}
+
+// builtinRules are the rules every policy starts from; its own rules
+// replace them path for path.
+func builtinRules() []rules.Rule {
+	rs := make([]rules.Rule, len(identifyingHeaders))
+	for i, h := range identifyingHeaders {
+		rs[i] = rules.Rule{Path: "header." + h, Action: rules.Drop}
+	}
+	return rs
+}
+
+// appendHeaderJSON appends the request headers as a JSON object for the
+// header engine: one member per header, a string or an array of strings.
+// Content-Length is the gateway's own business and stays out.
+func appendHeaderJSON(dst []byte, h http.Header) []byte {
+	dst = append(dst, '{')
+	n := 0
+	for k, vs := range h {
+		if k == "Content-Length" || len(vs) == 0 {
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		n++
+		dst = rules.AppendJSONString(dst, k)
+		dst = append(dst, ':')
+		if len(vs) == 1 {
+			dst = rules.AppendJSONString(dst, vs[0])
+			continue
+		}
+		dst = append(dst, '[')
+		for i, v := range vs {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = rules.AppendJSONString(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
+}
+
+// headerFromJSON rebuilds headers from the engine's output, keeping
+// Content-Length from the original.
+func headerFromJSON(doc []byte, orig http.Header) http.Header {
+	h := make(http.Header, len(orig))
+	if cl, ok := orig["Content-Length"]; ok {
+		h["Content-Length"] = cl
+	}
+	add := func(k string, v gjson.Result) {
+		if v.Type == gjson.String {
+			h[k] = append(h[k], v.Str)
+		} else {
+			h[k] = append(h[k], v.Raw)
+		}
+	}
+	gjson.ParseBytes(doc).ForEach(func(k, v gjson.Result) bool {
+		if v.IsArray() {
+			v.ForEach(func(_, e gjson.Result) bool {
+				add(k.Str, e)
+				return true
+			})
+		} else {
+			add(k.Str, v)
+		}
+		return true
+	})
+	return h
+}

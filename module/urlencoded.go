@@ -1,0 +1,107 @@
+package module
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/caddy-minimize/caddy-minimize/rules"
+)
+
+// URL-encoded data (query strings and form bodies) is minimized by the same
+// engine: it becomes a JSON object, in first-seen key order, whose values
+// are strings, or arrays of strings for repeated keys, and comes back the
+// same way.
+
+var errURLEncoded = errors.New("malformed URL encoding")
+
+// appendURLEncodedJSON appends the JSON object for URL-encoded s to dst.
+func appendURLEncodedJSON(dst []byte, s string) ([]byte, error) {
+	type param struct {
+		key    string
+		values []string
+	}
+	var params []param
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return dst, errURLEncoded
+		}
+		i := 0
+		for i < len(params) && params[i].key != k {
+			i++
+		}
+		if i == len(params) {
+			params = append(params, param{key: k})
+		}
+		params[i].values = append(params[i].values, v)
+	}
+	dst = append(dst, '{')
+	for i, p := range params {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = rules.AppendJSONString(dst, p.key)
+		dst = append(dst, ':')
+		if len(p.values) == 1 {
+			dst = appendParamValue(dst, p.values[0])
+			continue
+		}
+		dst = append(dst, '[')
+		for j, v := range p.values {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendParamValue(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}'), nil
+}
+
+// appendParamValue writes a value as a JSON number when it is written as
+// one, so bucket and round apply to numeric parameters; otherwise as a string.
+func appendParamValue(dst []byte, v string) []byte {
+	if v != "" && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) && gjson.Valid(v) {
+		return append(dst, v...)
+	}
+	return rules.AppendJSONString(dst, v)
+}
+
+// urlEncodedFromJSON turns the engine's output object back into URL encoding.
+func urlEncodedFromJSON(doc []byte) string {
+	var b strings.Builder
+	add := func(k string, v gjson.Result) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		if v.Type == gjson.String {
+			b.WriteString(url.QueryEscape(v.Str))
+		} else {
+			b.WriteString(url.QueryEscape(v.Raw))
+		}
+	}
+	gjson.ParseBytes(doc).ForEach(func(k, v gjson.Result) bool {
+		if v.IsArray() {
+			v.ForEach(func(_, e gjson.Result) bool {
+				add(k.Str, e)
+				return true
+			})
+		} else {
+			add(k.Str, v)
+		}
+		return true
+	})
+	return b.String()
+}
