@@ -42,10 +42,10 @@ func contentCoding(h http.Header) (string, error) {
 
 // decodedBody wraps body in the decoder for coding. The compressed input is
 // limited to limit bytes (more reads fail with errTooLarge); the caller
-// limits the decoded output. zstd's window is held to the limit (at least
+// limits the decoded output. zstd's window is held to maxBody (at least
 // 1 MiB, at most the 8 MiB RFC 8878 asks decoders to support), so a 9-byte
 // frame cannot make it allocate a large window.
-func decodedBody(body io.Reader, coding string, limit int64) (io.ReadCloser, error) {
+func decodedBody(body io.Reader, coding string, limit, maxBody int64) (io.ReadCloser, error) {
 	in := &limitedReader{r: body, n: limit}
 	var (
 		rc  io.ReadCloser
@@ -57,7 +57,7 @@ func decodedBody(body io.Reader, coding string, limit int64) (io.ReadCloser, err
 	case "deflate":
 		rc, err = zlib.NewReader(in) // HTTP's "deflate" is the zlib format
 	case "zstd":
-		window := uint64(min(max(limit, 1<<20), 8<<20))
+		window := uint64(min(max(maxBody, 1<<20), 8<<20))
 		var d *zstd.Decoder
 		d, err = zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(window), zstd.WithDecoderMaxMemory(window))
@@ -89,8 +89,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.n < 0 {
 		return 0, errTooLarge
 	}
-	if int64(len(p)) > l.n+1 {
-		p = p[:l.n+1]
+	if rem := l.n + 1; rem > 0 && int64(len(p)) > rem { // rem overflows for "no limit"
+		p = p[:rem]
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)

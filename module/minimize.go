@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -322,6 +323,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
 			return h.refuse(w, r, next, d, problemUnsupportedType, "minimized bodies must be UTF-8", r.Body)
 		}
+	case err == nil && isNDJSON(mt):
+		return h.stream(w, r, next, d, c, coding, token, purpose)
 	case err == nil && h.passes(mt):
 		if coding != "" {
 			return h.refuse(w, r, next, d, problemUnsupportedEncoding, "a body passed through unchanged must not be compressed", r.Body)
@@ -352,7 +355,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return readCloser{io.MultiReader(newPooledBody(raw), r.Body), r.Body}
 	}
 	if coding != "" {
-		dec, err := decodedBody(src, coding, maxBody)
+		dec, err := decodedBody(src, coding, maxBody, maxBody)
 		switch {
 		case errors.Is(err, errTooLarge):
 			return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), original())
@@ -444,6 +447,58 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		r.Header.Del(hdr)
 	}
 	return h.forward(w, r, next, d, c, "forwarded")
+}
+
+// stream minimizes an NDJSON body line by line while the proxy sends it.
+// A consent is verified and recorded but never widens a stream: its data
+// subjects are not known before the lines are read.
+func (h *Handler) stream(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, c *compiled, coding, token, purpose string) error {
+	if h.consentRequired(token, purpose, nil, d) {
+		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), r.Body)
+	}
+	d.consent.granted = nil
+	maxBody := cmp.Or(h.MaxBody, DefaultMaxBody)
+	var src io.Reader = r.Body
+	if coding != "" {
+		dec, err := decodedBody(r.Body, coding, math.MaxInt64, maxBody)
+		if err != nil {
+			return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body could not be decoded", nil)
+		}
+		defer dec.Close()
+		src = dec
+	}
+	be := &c.ch[chBody]
+	d.fields[chBody] = fieldCounts{be, be.engine.NewTally()}
+	body := newNDJSONBody(src, r.Body, be.engine, d.fields[chBody].tally, int(maxBody), d.report)
+	r.Body = body
+	r.ContentLength = -1
+	r.TransferEncoding = nil
+	r.Trailer = nil
+	drop := []string{"Content-Length", "Content-Encoding"} // the stream is re-framed, uncompressed
+	if !d.report {
+		drop = append(drop, "Content-Md5", "Digest", "Content-Digest", "Repr-Digest")
+	}
+	for _, hdr := range drop {
+		r.Header.Del(hdr)
+	}
+	tw := &writeTracker{ResponseWriter: w}
+	err := h.forward(tw, r, next, d, c, "forwarded")
+	d.bytesIn, d.bytesOut = body.in, body.sent
+	le := body.failed()
+	if le == nil {
+		return err
+	}
+	p, detail := problemTooLarge, le.Error()
+	var ie *rules.InputError
+	if errors.As(le.err, &ie) {
+		p, detail = problemForInput(ie), fmt.Sprintf("line %d: %s", le.line, ie.Detail)
+	}
+	d.problem, d.outcome, d.status = p.slug, "rejected", p.status
+	if tw.wrote {
+		h.logger.Warn("stream failed after the response started", zap.String("partner", h.Partner), zap.String("problem", p.slug))
+		return nil
+	}
+	return h.reject(w, p, detail)
 }
 
 // consentRequired verifies the consent token against the purpose and, when
