@@ -351,7 +351,12 @@ type audit struct {
 	Status   int    `json:"status"`
 	BytesIn  int    `json:"bytes_in"`
 	BytesOut int    `json:"bytes_out"`
-	Fields   []struct {
+	Response *struct {
+		Mode     string `json:"mode"`
+		Restored int    `json:"tokens_restored"`
+		Failed   int    `json:"tokens_failed"`
+	} `json:"response"`
+	Fields []struct {
 		Action string `json:"action"`
 		Path   string `json:"path"`
 		Count  int    `json:"count"`

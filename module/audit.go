@@ -22,6 +22,7 @@ type disclosure struct {
 	policy  string // hash of the policy that decided
 
 	fields   [nChannels]fieldCounts
+	response *responseRecord // when the route rewrites responses
 	bytesIn  int
 	bytesOut int
 
@@ -137,6 +138,9 @@ func (d *disclosure) log(l *zap.Logger) {
 	}
 	if d.status != 0 {
 		fs = append(fs, zap.Int("status", d.status))
+	}
+	if d.response != nil {
+		fs = append(fs, zap.Object("response", d.response))
 	}
 	if d.counted() {
 		fs = append(fs, zap.Array("fields", allFields(d.fields)))

@@ -55,6 +55,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        subject  <path>
 //	        <rule lines>
 //	    }
+//	    tokenize       <path>...
+//	    old_keys       <key>...
+//	    response       minimize | detokenize
 //	    mode           enforce | report
 //	    max_body       <size>
 //	    max_depth      <levels>
@@ -144,6 +147,18 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 				h.Never = append(h.Never, p)
 				neverAt = append(neverAt, at)
+			}
+		case "response":
+			if !d.AllArgs(&h.Response) {
+				return d.ArgErr()
+			}
+			if h.Response != responseMinimize && h.Response != responseDetokenize {
+				return d.Errf("response must be minimize or detokenize, not %q", h.Response)
+			}
+		case "old_keys":
+			h.OldKeys = append(h.OldKeys, d.RemainingArgs()...)
+			if len(h.OldKeys) == 0 {
+				return d.ArgErr()
 			}
 		case "purposes":
 			names := d.RemainingArgs()
@@ -262,7 +277,7 @@ func parseRuleLine(d *caddyfile.Dispenser) ([]RuleConfig, error) {
 	dir := d.Val()
 	a, err := rules.ParseAction(dir)
 	if err != nil {
-		return nil, d.Errf("unknown subdirective %q: want an action (keep, drop, redact, mask, pseudonymize, generalize) or key, default, never, purposes, purpose, consent, mode, max_body, max_depth, pass", dir)
+		return nil, d.Errf("unknown subdirective %q: want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize) or key, old_keys, default, never, purposes, purpose, consent, mode, response, max_body, max_depth, pass", dir)
 	}
 	args := d.RemainingArgs()
 	if len(args) == 0 {
@@ -292,8 +307,10 @@ func (h *Handler) check(where map[string][]string) error {
 	if strings.Contains(key, "{") {
 		h.Key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 	}
+	oldKeys := h.OldKeys
+	h.OldKeys = nil // resolved at provision time
 	err := h.build(nil)
-	h.Key, h.policies, h.subject, h.hash = key, nil, nil, ""
+	h.Key, h.OldKeys, h.policies, h.subject, h.hash = key, oldKeys, nil, nil, ""
 	if err == nil {
 		return nil
 	}

@@ -65,7 +65,7 @@ func TestCaddyfileErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"minimize", "minimize needs the partner's name"},
 		{"minimize a b", "wrong argument count"},
-		{"minimize p {\n\tkeep a\n\tfrobnicate x\n}", `unknown subdirective "frobnicate": want an action (keep, drop, redact, mask, pseudonymize, generalize) or key, default, never, purposes, purpose, consent, mode, max_body, max_depth, pass, at Testfile:3`},
+		{"minimize p {\n\tkeep a\n\tfrobnicate x\n}", `unknown subdirective "frobnicate": want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize) or key, old_keys, default, never, purposes, purpose, consent, mode, response, max_body, max_depth, pass, at Testfile:3`},
 		{"minimize p {\n\tkeep a..b\n}", `keep: path "a..b" has an empty segment, at Testfile:2`},
 		{"minimize p {\n\tkeep\n}", "keep needs at least one path, at Testfile:2"},
 		{"minimize p {\n\tmask a\n}", "mask: mask takes one path and one style, e.g. mask card.number last4, at Testfile:2"},

@@ -68,6 +68,13 @@ type Handler struct {
 	// Mode is "enforce" (the default) or "report": forward the original
 	// unchanged and log what enforce mode would have done.
 	Mode string `json:"mode,omitempty"`
+	// Response is what happens to the upstream's response: "" (nothing),
+	// "minimize" (apply the policy, for partners calling an internal API) or
+	// "detokenize" (restore tokenized values for the internal caller).
+	Response string `json:"response,omitempty"`
+	// OldKeys are earlier master keys (placeholders allowed): tokens made
+	// with them still detokenize.
+	OldKeys []string `json:"old_keys,omitempty"`
 	// MaxBody is the largest request body accepted, in bytes (default 1 MiB).
 	MaxBody int64 `json:"max_body,omitempty"`
 	// MaxDepth is the deepest nesting accepted (default 64).
@@ -170,6 +177,15 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 	default:
 		return fmt.Errorf("mode must be enforce or report, not %q", h.Mode)
 	}
+	switch h.Response {
+	case "", responseMinimize:
+	case responseDetokenize:
+		if h.Key == "" {
+			return errors.New("response detokenize needs the gateway key")
+		}
+	default:
+		return fmt.Errorf("response must be minimize or detokenize, not %q", h.Response)
+	}
 	if h.MaxBody < 0 || h.MaxDepth < 0 {
 		return errors.New("max_body and max_depth must be positive")
 	}
@@ -179,17 +195,17 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 		}
 	}
 	if h.Key != "" {
-		text := h.Key
-		if repl != nil {
-			var err error
-			if text, err = repl.ReplaceOrErr(h.Key, true, true); err != nil {
-				return fmt.Errorf("key %s: %w (is the variable set, the file readable?)", h.Key, err)
-			}
-		}
 		var err error
-		if tmpl.Key, err = rules.DecodeKey(text); err != nil {
+		if tmpl.Key, err = resolveKey(repl, h.Key); err != nil {
 			return err
 		}
+	}
+	for _, k := range h.OldKeys {
+		old, err := resolveKey(repl, k)
+		if err != nil {
+			return fmt.Errorf("old key: %w", err)
+		}
+		tmpl.OldKeys = append(tmpl.OldKeys, old)
 	}
 	base, err := ruleList(h.Rules)
 	if err != nil {
@@ -238,6 +254,19 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 	}
 	h.hash = h.policyHash()
 	return nil
+}
+
+// resolveKey replaces the placeholders in a key and decodes it; with a nil
+// replacer the key is taken as written.
+func resolveKey(repl *caddy.Replacer, key string) ([]byte, error) {
+	text := key
+	if repl != nil {
+		var err error
+		if text, err = repl.ReplaceOrErr(key, true, true); err != nil {
+			return nil, fmt.Errorf("key %s: %w (is the variable set, the file readable?)", key, err)
+		}
+	}
+	return rules.DecodeKey(text)
 }
 
 func ruleList(rcs []RuleConfig) ([]rules.Rule, error) {
@@ -570,7 +599,17 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp
 		r.Header = headerFromJSON(out, r.Header)
 	}
 	d.outcome = outcome
-	return next.ServeHTTP(w, r)
+	if h.Response == "" {
+		return next.ServeHTTP(w, r)
+	}
+	// Ask for an uncompressed response; one that comes compressed anyway is
+	// decoded before it is rewritten.
+	r.Header.Set("Accept-Encoding", "identity")
+	rb := newResponseBuffer(int(cmp.Or(h.MaxBody, DefaultMaxBody)))
+	if err := next.ServeHTTP(rb, r); err != nil {
+		return err
+	}
+	return h.writeResponse(w, rb, c, d)
 }
 
 // minimizeChannel rewrites the document of one channel in place of doc,

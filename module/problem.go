@@ -26,6 +26,7 @@ var (
 	problemMalformedQuery      = problem{"malformed-query", "Query string rejected", http.StatusBadRequest}
 	problemMalformedHeader     = problem{"malformed-header", "Request headers rejected", http.StatusBadRequest}
 	problemInternal            = problem{"minimization-failed", "Minimization failed", http.StatusInternalServerError}
+	problemBadResponse         = problem{"unminimizable-response", "Upstream response withheld", http.StatusBadGateway}
 	problemPurpose             = problem{"purpose-required", "Purpose missing or not allowed", http.StatusForbidden}
 	problemConsent             = problem{"consent-required", "Consent required", http.StatusForbidden}
 )

@@ -15,11 +15,12 @@ type Engine struct {
 	patterns []pattern      // rules' parsed paths, indexed like rules
 	maxDepth int
 	walkers  sync.Pool
+	tokens   *tokenKeys // nil without a key
 }
 
 type compiledRule struct {
 	Rule
-	tf transformer // for Mask, Generalize and Pseudonymize
+	tf transformer // for Mask, Generalize, Pseudonymize and Tokenize
 }
 
 // CheckRule reports what is wrong with one rule on its own: its path, its
@@ -38,7 +39,7 @@ func checkRule(r Rule) (pattern, error) {
 		return pat, fmt.Errorf("a floor rule drops; %s %s cannot be one", r.Action, r.Path)
 	}
 	switch r.Action {
-	case Keep, Drop, Redact, Pseudonymize:
+	case Keep, Drop, Redact, Pseudonymize, Tokenize:
 		if len(r.Args) > 0 {
 			return pat, fmt.Errorf("%s takes paths only; %q is not allowed after %q", r.Action, r.Args[0], r.Path)
 		}
@@ -86,8 +87,10 @@ func Compile(p Policy) (*Engine, error) {
 		}
 		rs = append(rs, ranked{r, pat, i})
 	}
-	if len(p.Key) > 0 && len(p.Key) < MinKeyLen {
-		return nil, fmt.Errorf("key is %d bytes, need at least %d", len(p.Key), MinKeyLen)
+	for _, k := range append([][]byte{p.Key}, p.OldKeys...) {
+		if len(k) > 0 && len(k) < MinKeyLen {
+			return nil, fmt.Errorf("key is %d bytes, need at least %d", len(k), MinKeyLen)
+		}
 	}
 	// Priority: floors first, then more literal segments, then the stricter
 	// action, then the earlier rule. The default rule sits below all of them.
@@ -95,10 +98,16 @@ func Compile(p Policy) (*Engine, error) {
 		return cmp.Or(
 			cmp.Compare(boolInt(a.r.Floor), boolInt(b.r.Floor)),
 			cmp.Compare(a.pat.literals, b.pat.literals),
-			cmp.Compare(a.r.Action, b.r.Action),
+			cmp.Compare(a.r.Action.strictness(), b.r.Action.strictness()),
 			cmp.Compare(b.order, a.order))
 	})
 	e := &Engine{maxDepth: cmp.Or(p.MaxDepth, DefaultMaxDepth)}
+	if len(p.Key) > 0 {
+		var err error
+		if e.tokens, err = newTokenKeys(p.Key, p.OldKeys, p.Partner); err != nil {
+			return nil, err
+		}
+	}
 	pats := make([]pattern, 1, len(rs)+1)
 	def := Drop
 	if p.KeepUnnamed {
@@ -115,6 +124,8 @@ func Compile(p Policy) (*Engine, error) {
 			cr.tf, err = newGeneralize(x.r.Args)
 		case Pseudonymize:
 			cr.tf, err = newPseudonymizer(p.Key, p.Partner)
+		case Tokenize:
+			cr.tf, err = e.tokens.tokenizer(x.pat.normalized())
 		}
 		if err != nil {
 			return nil, err

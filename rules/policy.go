@@ -20,6 +20,9 @@ const (
 	Pseudonymize
 	Redact
 	Drop
+	// Tokenize replaces a value with a reversible token: as strict as
+	// Pseudonymize (see strictness), listed last to keep the values above.
+	Tokenize
 )
 
 var actionNames = [...]string{
@@ -29,6 +32,7 @@ var actionNames = [...]string{
 	Pseudonymize: "pseudonymize",
 	Redact:       "redact",
 	Drop:         "drop",
+	Tokenize:     "tokenize",
 }
 
 func (a Action) String() string {
@@ -49,7 +53,16 @@ func ParseAction(s string) (Action, error) {
 }
 
 // Keyed reports whether the action needs the gateway's master key.
-func (a Action) Keyed() bool { return a == Pseudonymize }
+func (a Action) Keyed() bool { return a == Pseudonymize || a == Tokenize }
+
+// strictness orders actions for ties: drop > redact > tokenize =
+// pseudonymize > mask > generalize > keep.
+func (a Action) strictness() int {
+	if a == Tokenize {
+		return int(Pseudonymize)
+	}
+	return int(a)
+}
 
 // Rule is one line of a sharing policy: an action applied to the values at
 // the paths its pattern matches.
@@ -74,6 +87,9 @@ type Policy struct {
 	MaxDepth int
 	// Key is the decoded master key; required when any rule is keyed.
 	Key []byte
+	// OldKeys are earlier master keys: tokens made under them still
+	// detokenize, nothing new is made with them.
+	OldKeys [][]byte
 }
 
 // DefaultMaxDepth is the nesting limit used when a policy sets none.
