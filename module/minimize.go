@@ -139,7 +139,16 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.audit = h.logger.Named("audit")
-	if err := h.build(caddy.NewReplacer()); err != nil {
+	if err := h.setup(caddy.NewReplacer()); err != nil {
+		return err
+	}
+	return registerMetrics(ctx.GetMetricsRegistry())
+}
+
+// setup compiles the policy and loads the consent keys: all of Provision
+// that needs no running Caddy, shared with the preview command.
+func (h *Handler) setup(repl *caddy.Replacer) error {
+	if err := h.build(repl); err != nil {
 		return fmt.Errorf("minimize %s: %w", h.Partner, err)
 	}
 	if h.Consent != nil {
@@ -155,7 +164,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			now:     time.Now,
 		}
 	}
-	return registerMetrics(ctx.GetMetricsRegistry())
+	return nil
 }
 
 // build checks the configuration and compiles the policy set, resolving the

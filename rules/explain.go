@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Explain is the slow, plain reading of a policy: for a document, which
+// rule decided each value and what it did. It serves previews and the
+// differential tests; the rewriter's DFA must agree with it.
+
+// Decision is what happened to one value (or one container, decided whole).
+type Decision struct {
+	Path   string // concrete, in the path language: items.0.sku
+	Rule   Rule   // the deciding rule; Path "(default)" for the default
+	Whole  bool   // a container decided as a whole
+	Pruned bool   // a container dropped because nothing in it survived
+}
+
+// Explain validates src as Rewrite does and lists the decisions, in
+// document order.
+func (e *Engine) Explain(src []byte) ([]Decision, error) {
+	if _, err := e.Rewrite(nil, src, nil); err != nil {
+		return nil, err
+	}
+	var out []Decision
+	e.explain(gjson.ParseBytes(src), nil, 0, &out)
+	return out, nil
+}
+
+func (e *Engine) explain(v gjson.Result, path []any, eff int, out *[]Decision) {
+	eff = e.decide(path, eff)
+	r := e.rules[eff].Rule
+	if eff == 0 {
+		r.Path = "(default)"
+	}
+	if !(v.IsObject() || v.IsArray()) || !e.ruleBelow(path, eff) {
+		*out = append(*out, Decision{Path: pathText(path), Rule: r, Whole: v.IsObject() || v.IsArray()})
+		return
+	}
+	mark := len(*out)
+	i := 0
+	v.ForEach(func(k, m gjson.Result) bool {
+		var step any = i
+		if v.IsObject() {
+			step = k.Str
+		}
+		e.explain(m, append(path[:len(path):len(path)], step), eff, out)
+		i++
+		return true
+	})
+	if r.Action == Drop && allDropped((*out)[mark:]) && len(path) > 0 {
+		*out = append(*out, Decision{Path: pathText(path), Rule: r, Pruned: true})
+	}
+}
+
+func allDropped(ds []Decision) bool {
+	for _, d := range ds {
+		if d.Rule.Action != Drop {
+			return false
+		}
+	}
+	return true
+}
+
+// decide returns the priority of the rule deciding path, given that its
+// ancestors were decided by eff.
+func (e *Engine) decide(path []any, eff int) int {
+	for i := eff + 1; i < len(e.patterns); i++ {
+		if matches(e.patterns[i].segs, path) {
+			eff = i
+		}
+	}
+	return eff
+}
+
+// pathText writes a concrete path in the path language.
+func pathText(path []any) string {
+	var b strings.Builder
+	for i, step := range path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		switch s := step.(type) {
+		case int:
+			b.WriteString(strconv.Itoa(s))
+		case string:
+			for j := 0; j < len(s); j++ {
+				if c := s[j]; c == '.' || c == '\\' || c == '*' || c == '#' {
+					b.WriteByte('\\')
+				}
+				b.WriteByte(s[j])
+			}
+		}
+	}
+	return b.String()
+}
+
+// ruleBelow reports whether some rule that outranks eff could match a
+// strict descendant of path: then the object's members are decided one by one.
+func (e *Engine) ruleBelow(path []any, eff int) bool {
+	for i := eff + 1; i < len(e.patterns); i++ {
+		if couldMatchBelow(e.patterns[i].segs, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// couldMatchBelow reports whether a pattern matches some path that extends
+// path by at least one step.
+func couldMatchBelow(segs []segment, path []any) bool {
+	if len(segs) == 0 {
+		return false
+	}
+	if segs[0].kind == segDeep {
+		for i := 0; i <= len(path); i++ {
+			if couldMatchBelow(segs[1:], path[i:]) {
+				return true
+			}
+		}
+		return true // ** absorbs the rest of path and goes on below it
+	}
+	if len(path) == 0 {
+		return true // the next segment can match a child
+	}
+	return matches(segs[:1], path[:1]) && couldMatchBelow(segs[1:], path[1:])
+}
+
+// matches reports whether a pattern matches a concrete path of keys
+// (string) and indexes (int).
+func matches(segs []segment, path []any) bool {
+	if len(segs) == 0 {
+		return len(path) == 0
+	}
+	s := segs[0]
+	if s.kind == segDeep {
+		for i := 0; i <= len(path); i++ {
+			if matches(segs[1:], path[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(path) == 0 {
+		return false
+	}
+	ok := false
+	switch step := path[0].(type) {
+	case string:
+		ok = s.kind == segAny || (s.kind == segLit && s.lit == foldString(step))
+	case int:
+		ok = s.kind == segAny || s.kind == segElem || (s.kind == segLit && s.lit == strconv.Itoa(step))
+	}
+	return ok && matches(segs[1:], path[1:])
+}
