@@ -83,3 +83,23 @@ func TestQueryHeadersAndForms(t *testing.T) {
 	}
 	assertNoCanary(t, g.logs(), "canary-")
 }
+
+// TestChannelPrefixIgnoresCase: `Header.` and `Query.` name the header and
+// query channels, as the rest of a path ignores case.
+func TestChannelPrefixIgnoresCase(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	g := startGateway(t, globalBlock+site(`
+	route /x {
+		minimize p {
+			default keep
+			drop Header.X-Secret Query.token
+		}
+		reverse_proxy {{.Upstream}}
+	}`), map[string]string{"Upstream": u.addr()})
+	status, _, _ := post(t, g.url("/x?token=canary-q&n=1"), "application/json", []byte(`{"header":{"x-secret":"b"},"n":1}`), "X-Secret", "canary-h")
+	r := u.last(t)
+	if status != 200 || r.URI != "/x?n=1" || r.Header.Get("X-Secret") != "" || string(r.Body) != `{"header":{"x-secret":"b"},"n":1}` {
+		t.Errorf("%d %s %v %s", status, r.URI, r.Header, r.Body)
+	}
+}

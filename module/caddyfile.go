@@ -131,7 +131,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			for _, mt := range types {
-				if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) {
+				if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) || !strings.Contains(mt, "/") {
 					return d.Errf("pass %q: want a media type other than JSON, such as text/plain", mt)
 				}
 			}

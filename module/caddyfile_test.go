@@ -80,7 +80,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tkeep a.b\n\n\tdrop A.b\n}", `minimize p: path "A.b" is already named by keep "a.b": one rule per path, at Testfile:4`},
 		{"minimize p {\n\tnever a*\n}", `never: path "a*": wildcards match whole segments`},
 		{"minimize p {\n\tmode loud\n}", `mode must be enforce or report, not "loud", at Testfile:2`},
-		{"minimize p {\n\tpurposes a\n\tpurpose b {\n\t\tkeep x\n\t}\n}", `minimize p: purpose b has rules but is not listed in purposes`},
+		{"minimize p {\n\tpurposes a\n\tpurpose b {\n\t\tkeep x\n\t}\n}", `minimize p: purpose b has a block but is not listed in purposes`},
 		{"minimize p {\n\tpurposes a\n\tpurpose a {\n\t\tkeep x\n\t\tdrop X\n\t}\n}", `minimize p: purpose a: path "X" is already named by keep "x": one rule per path, at Testfile:5`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tsubject *.id\n\t}\n}", `subject: path "*.id": only literal keys and # may locate a value, at Testfile:4`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t}\n}", `consent releases nothing`},

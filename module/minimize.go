@@ -199,7 +199,7 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 		return errors.New("max_body and max_depth must be positive")
 	}
 	for _, mt := range h.Pass {
-		if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) {
+		if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) || !strings.Contains(mt, "/") {
 			return fmt.Errorf("pass %q: want a media type other than JSON, such as text/plain", mt)
 		}
 	}
@@ -237,7 +237,7 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 	}
 	for p := range h.PurposeRules {
 		if _, ok := purposes[p]; !ok {
-			return fmt.Errorf("purpose %s has rules but is not listed in purposes", p)
+			return fmt.Errorf("purpose %s has a block but is not listed in purposes", p)
 		}
 	}
 	var consent []rules.Rule

@@ -39,11 +39,12 @@ const (
 var channelPrefix = [nChannels]string{"", "query.", "header."}
 
 // channelOf splits a rule path into its channel and the path within it. The
-// prefix is read as written, so `\query.x` is the body's key "query".
+// prefix is read as written, without regard to case like the rest of a
+// path, so `Header.x` is a header and `\header.x` the body's key "header".
 func channelOf(path string) (channel, string) {
 	for ch := chQuery; ch < nChannels; ch++ {
-		if rest, ok := strings.CutPrefix(path, channelPrefix[ch]); ok {
-			return ch, rest
+		if p := channelPrefix[ch]; len(path) >= len(p) && strings.EqualFold(path[:len(p)], p) {
+			return ch, path[len(p):]
 		}
 	}
 	return chBody, path
