@@ -389,3 +389,30 @@ func TestValidateRejectsBadPolicy(t *testing.T) {
 		t.Errorf("err %v, output lacks %s:\n%s", err, want, out)
 	}
 }
+
+// TestBrokenReloadKeepsTheOldPolicy: a config reload with a broken policy is
+// refused with the reason, and the running policy keeps serving.
+func TestBrokenReloadKeepsTheOldPolicy(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	g := startGateway(t, globalBlock+site(`
+	route /in {
+		minimize p {
+			keep a
+		}
+		reverse_proxy {{.Upstream}}
+	}`), map[string]string{"Upstream": u.addr()})
+	broken := strings.Replace(g.Config, "keep a", "keep a..b", 1)
+	status, _, resp := post(t, "http://"+g.Admin+"/load", "text/caddyfile", []byte(broken))
+	if status == 200 || !strings.Contains(string(resp), `keep: path \"a..b\" has an empty segment`) {
+		t.Errorf("broken reload: %d %s", status, resp)
+	}
+	missingKey := strings.Replace(g.Config, "keep a", "key {env.NO_SUCH_KEY}\n\t\t\tpseudonymize a", 1)
+	status, _, resp = post(t, "http://"+g.Admin+"/load", "text/caddyfile", []byte(missingKey))
+	if status == 200 || !strings.Contains(string(resp), "key {env.NO_SUCH_KEY}") {
+		t.Errorf("reload without the key: %d %s", status, resp)
+	}
+	if status, _, resp := post(t, g.url("/in"), "application/json", []byte(`{"a":1,"b":2}`)); status != 200 || string(resp) != `{"a":1}` {
+		t.Errorf("after the refused reloads: %d %s", status, resp)
+	}
+}
