@@ -21,6 +21,7 @@ const none = -1
 
 type dfaState struct {
 	keys  map[string]int32 // folded literal key → next state
+	lits  []litEdge        // keys again, with hashes, when there are few (scan_match.go)
 	index map[int]int32    // array index named by a numeric literal → next state
 	other int32            // any other key
 	elem  int32            // any other array element
@@ -119,6 +120,7 @@ func buildDFA(pats []pattern) (*dfa, error) {
 		}
 		d.states[id] = st
 	}
+	d.indexKeys()
 	return d, nil
 }
 

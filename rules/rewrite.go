@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -12,59 +13,90 @@ import (
 
 // Rewrite validates the JSON document src and appends to dst the document the
 // partner may receive. tally, if not nil, must come from NewTally. On error
-// nothing usable is appended: the caller forwards nothing.
+// nothing usable is appended: the caller forwards nothing (and the tally may
+// hold counts of the part read before the error).
+//
+// One pass (scan.go) validates, checks duplicates and writes the output. It
+// accepts exactly the documents that pass the checks refuse runs, and when it
+// stops, refuse names the problem as those checks do, in their order.
 func (e *Engine) Rewrite(dst, src []byte, tally Tally) ([]byte, error) {
-	if err := prescan(src, e.maxDepth); err != nil {
-		return dst, err
-	}
-	if !utf8.Valid(src) {
-		return dst, &InputError{"invalid-utf8", "body is not valid UTF-8"}
-	}
-	// The bytes are not modified while the string is in use.
-	s := unsafe.String(unsafe.SliceData(src), len(src))
-	if !gjson.Valid(s) {
-		return dst, &InputError{"malformed", "body is not a single valid JSON document"}
-	}
 	w := e.walkers.Get().(*walker)
-	w.out, w.tally, w.src = dst, tally, src
-	doc := gjson.Parse(s)
-	if !w.value(doc, e.dfa.root, 0) && w.err == nil {
-		// The document itself was dropped: send its empty shape.
-		switch {
-		case doc.IsObject():
-			w.out = append(w.out, "{}"...)
-		case doc.IsArray():
-			w.out = append(w.out, "[]"...)
-		default:
-			w.out = append(w.out, "null"...)
-		}
-	}
+	// The bytes are not modified while the string is in use.
+	w.s, w.b = unsafe.String(unsafe.SliceData(src), len(src)), src
+	w.out, w.tally = dst, tally
+	ok := w.walk()
 	out, err := w.out, w.err
 	w.reset()
 	e.walkers.Put(w)
-	if err != nil {
-		return dst, err
+	if !ok {
+		return dst, e.refuse(src, err)
 	}
 	return out, nil
+}
+
+// errDisagree is returned if the scanner refused a document that every check
+// accepts. It is not an InputError: it would be a bug, and the fuzz targets
+// fail on it.
+var errDisagree = errors.New("rules: the scanner refused a document the checks accept")
+
+// refuse says why the scanner stopped on src. These checks define what is
+// accepted, in their order of precedence: a byte order mark, nesting deeper
+// than maxDepth and lone surrogate escapes (prescan: iterative, so it runs
+// first on any input), then UTF-8, then strict JSON (gjson.Valid: recursive,
+// and safe once prescan has bounded the depth), then duplicate keys, which
+// the scanner finds in document order.
+func (e *Engine) refuse(src []byte, scanErr error) error {
+	if err := prescan(src, e.maxDepth); err != nil {
+		return err
+	}
+	if !utf8.Valid(src) {
+		return &InputError{"invalid-utf8", "body is not valid UTF-8"}
+	}
+	if !gjson.Valid(unsafe.String(unsafe.SliceData(src), len(src))) {
+		return &InputError{"malformed", "body is not a single valid JSON document"}
+	}
+	var ie *InputError
+	if errors.As(scanErr, &ie) && ie.Kind == "duplicate-key" {
+		return ie
+	}
+	return errDisagree
 }
 
 // walker holds one rewrite's state; pooled per engine so a rewrite of any
 // size allocates almost nothing.
 type walker struct {
 	e     *Engine
+	s     string // the document
+	b     []byte // the same bytes
 	out   []byte
-	src   []byte
 	tally Tally
-	err   error
-	keys  []string              // members seen so far, for every object open on the stack
+	err   error                 // why the scan stopped: errStop or a duplicate key
+	stack []frame               // containers open around the current position
+	keys  []keyEntry            // members seen so far, for every object open on the stack
 	sets  []map[string]struct{} // per depth, for objects too large for a linear scan
 	depth int
-	fold  []byte
+	fold  []byte // scratch for case folding a key
+	arena []byte // decoded escaped keys of the objects open on the stack
+	text  []byte // scratch: the decoded escaped string handed to a transform
 }
+
+// maxPooledScratch bounds the scratch buffers a pooled walker keeps.
+const maxPooledScratch = 64 << 10
 
 func (w *walker) reset() {
 	clear(w.keys)
-	w.out, w.src, w.tally, w.err, w.keys, w.depth = nil, nil, nil, nil, w.keys[:0], 0
+	for _, set := range w.sets {
+		clear(set) // after an error, objects were left open
+	}
+	w.s, w.b, w.out, w.tally, w.err, w.depth = "", nil, nil, nil, nil, 0
+	w.keys, w.stack = w.keys[:0], w.stack[:0]
+	w.arena, w.text = w.arena[:0], w.text[:0]
+	if cap(w.arena) > maxPooledScratch {
+		w.arena = nil
+	}
+	if cap(w.text) > maxPooledScratch {
+		w.text = nil
+	}
 }
 
 func (w *walker) count(rule int32) {
@@ -73,190 +105,29 @@ func (w *walker) count(rule int32) {
 	}
 }
 
-// value writes v, reached in matcher state st under the deciding rule eff,
-// and reports whether it wrote anything.
-func (w *walker) value(v gjson.Result, st, eff int32) bool {
-	s := &w.e.dfa.states[st]
-	eff = max(eff, s.accept)
-	if s.below <= eff {
-		return w.decided(v, eff)
-	}
-	switch {
-	case v.IsObject():
-		return w.object(v, st, eff)
-	case v.IsArray():
-		return w.array(v, st, eff, false)
-	}
-	return w.scalar(v, eff)
-}
-
-// decided writes v when no rule below can override eff.
-func (w *walker) decided(v gjson.Result, eff int32) bool {
-	switch a := w.e.rules[eff].Action; {
-	case a == Keep || a == Drop || v.IsObject():
-		if v.IsObject() || v.IsArray() {
-			w.check(v)
-		}
-		w.count(eff)
-		switch {
-		case a == Drop || w.err != nil:
-			return false
-		case a == Keep:
-			w.out = append(w.out, v.Raw...)
-		default:
-			// A transformation applies to values. An object's keys may be
-			// personal data themselves (a map keyed by email), so the object
-			// goes as a whole.
-			w.out = append(w.out, Redacted...)
-		}
-		return true
-	case v.IsArray():
-		return w.array(v, 0, eff, true)
-	}
-	return w.scalar(v, eff)
-}
-
-// object writes the members of v that survive. A container that ends up
-// empty only because its members were dropped is itself dropped, so its key
-// does not tell the partner that something was there.
-func (w *walker) object(v gjson.Result, st, eff int32) bool {
-	start := len(w.out)
-	w.out = append(w.out, '{')
-	mark := w.enter()
-	n := 0
-	v.ForEach(func(k, m gjson.Result) bool {
-		if !w.unique(k, mark) {
-			return false
-		}
-		before := len(w.out)
-		if n > 0 {
-			w.out = append(w.out, ',')
-		}
-		w.out = append(w.out, k.Raw...)
-		w.out = append(w.out, ':')
-		if w.value(m, w.e.dfa.stepKey(st, k.Str, &w.fold), eff) {
-			n++
-		} else {
-			w.out = w.out[:before]
-		}
-		return w.err == nil
-	})
-	w.leave(mark)
-	return w.close(start, n, '}', eff)
-}
-
-func (w *walker) array(v gjson.Result, st, eff int32, decided bool) bool {
-	start := len(w.out)
-	w.out = append(w.out, '[')
-	w.depth++
-	n, i := 0, 0
-	v.ForEach(func(_, m gjson.Result) bool {
-		before := len(w.out)
-		if n > 0 {
-			w.out = append(w.out, ',')
-		}
-		var ok bool
-		if decided {
-			ok = w.decided(m, eff)
-		} else {
-			ok = w.value(m, w.e.dfa.stepElem(st, i), eff)
-		}
-		if ok {
-			n++
-		} else {
-			w.out = w.out[:before]
-		}
-		i++
-		return w.err == nil
-	})
-	w.depth--
-	return w.close(start, n, ']', eff)
-}
-
-func (w *walker) close(start, n int, c byte, eff int32) bool {
-	if w.err != nil || (n == 0 && w.e.rules[eff].Action == Drop) {
-		w.out = w.out[:start]
-		return false
-	}
-	w.out = append(w.out, c)
-	return true
-}
-
-// scalar writes one string, number, boolean or null under rule eff.
-func (w *walker) scalar(v gjson.Result, eff int32) bool {
-	w.count(eff)
-	r := &w.e.rules[eff]
-	switch r.Action {
-	case Keep:
-		w.out = append(w.out, v.Raw...)
-	case Drop:
-		return false
-	case Redact:
-		w.out = append(w.out, Redacted...)
-	default:
-		var ok bool
-		if w.out, ok = r.tf.appendTo(w.out, v); !ok {
-			w.out = append(w.out, Redacted...)
-		}
-	}
-	return true
-}
-
-// check walks a container that is copied or dropped whole, only to reject
-// duplicate keys inside it.
-func (w *walker) check(v gjson.Result) {
-	if v.IsArray() {
-		w.depth++
-		v.ForEach(func(_, m gjson.Result) bool {
-			if m.IsObject() || m.IsArray() {
-				w.check(m)
-			}
-			return w.err == nil
-		})
-		w.depth--
-		return
-	}
-	mark := w.enter()
-	v.ForEach(func(k, m gjson.Result) bool {
-		if w.unique(k, mark) && (m.IsObject() || m.IsArray()) {
-			w.check(m)
-		}
-		return w.err == nil
-	})
-	w.leave(mark)
-}
-
 // smallObject is the member count up to which duplicates are found by a
 // linear scan; larger objects use a set, so a million members stay O(n).
 const smallObject = 16
 
-func (w *walker) enter() int {
-	w.depth++
-	return len(w.keys)
+// keyEntry is a member name seen in an open object: decoded, with its keyHash.
+type keyEntry struct {
+	key  string
+	hash uint64
 }
 
-func (w *walker) leave(mark int) {
-	clear(w.keys[mark:])
-	w.keys = w.keys[:mark]
-	if w.depth < len(w.sets) && w.sets[w.depth] != nil {
-		clear(w.sets[w.depth])
-	}
-	w.depth--
-}
-
-// unique records key k of the object whose members start at keys[mark] and
-// fails the rewrite if the object already had it (compared decoded and
-// case-folded).
-func (w *walker) unique(k gjson.Result, mark int) bool {
-	key := k.Str
+// unique records the decoded key of the member at byte offset off, in the
+// object whose members start at keys[mark], and fails the rewrite if the
+// object already had it (compared decoded and case-folded). h is keyHash(key):
+// keys that differ in hash differ under folding.
+func (w *walker) unique(key string, h uint64, off, mark int) bool {
 	n := len(w.keys) - mark
 	if n < smallObject {
 		for _, prev := range w.keys[mark:] {
-			if sameKey(prev, key) {
-				return w.duplicate(k)
+			if prev.hash == h && sameKey(prev.key, key) {
+				return w.duplicate(off)
 			}
 		}
-		w.keys = append(w.keys, key)
+		w.keys = append(w.keys, keyEntry{key, h})
 		return true
 	}
 	for len(w.sets) <= w.depth {
@@ -269,34 +140,37 @@ func (w *walker) unique(k gjson.Result, mark int) bool {
 	}
 	if len(set) == 0 {
 		for _, prev := range w.keys[mark:] {
-			set[foldString(prev)] = struct{}{}
+			set[w.folded(prev.key)] = struct{}{}
 		}
 	}
-	f := foldString(key)
+	f := w.folded(key)
 	if _, dup := set[f]; dup {
-		return w.duplicate(k)
+		return w.duplicate(off)
 	}
 	set[f] = struct{}{}
 	return true
 }
 
-func (w *walker) duplicate(k gjson.Result) bool {
-	w.err = &InputError{"duplicate-key", fmt.Sprintf("duplicate key at byte offset %d (keys are compared decoded and case-insensitively)", w.offset(k.Raw))}
+// folded returns foldString(key), folding into the arena rather than a new
+// string: the set it goes into is cleared when the object closes, which is
+// also when the arena is cut back to the object's mark.
+func (w *walker) folded(key string) string {
+	if !needsFold(key) {
+		return key
+	}
+	n := len(w.arena)
+	w.arena = appendFold(w.arena, key)
+	return unsafe.String(unsafe.SliceData(w.arena[n:]), len(w.arena)-n)
+}
+
+func (w *walker) duplicate(off int) bool {
+	w.err = &InputError{"duplicate-key", fmt.Sprintf("duplicate key at byte offset %d (keys are compared decoded and case-insensitively)", off)}
 	return false
 }
 
-// offset locates a slice of the source by address: gjson's Index is not set
-// on values reached through ForEach of a nested result.
-func (w *walker) offset(raw string) int {
-	if len(w.src) == 0 || len(raw) == 0 {
-		return -1
-	}
-	return int(uintptr(unsafe.Pointer(unsafe.StringData(raw))) - uintptr(unsafe.Pointer(unsafe.SliceData(w.src))))
-}
-
 // prescan rejects what gjson does not: a byte order mark, nesting deeper
-// than maxDepth (checked without recursion, before anything recursive runs)
-// and escaped UTF-16 surrogates that do not pair up.
+// than maxDepth (checked without recursion; refuse runs it before gjson.Valid,
+// which recurses) and escaped UTF-16 surrogates that do not pair up.
 func prescan(b []byte, maxDepth int) error {
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		return &InputError{"bom", "body starts with a byte order mark"}

@@ -1,0 +1,632 @@
+package rules
+
+import (
+	"encoding/binary"
+	"errors"
+	"math/bits"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// The scanner reads the document once, front to back, and writes the output
+// as it goes. It validates as it reads (strict JSON, UTF-8 in strings, paired
+// surrogate escapes, the depth limit) and checks every object for duplicate
+// keys at every depth. It never recurses: open containers live on an explicit
+// stack, bounded by the depth limit, so no input can exhaust the goroutine
+// stack. Each byte is read once, eight at a time inside strings (member
+// names are also hashed, and an escaped name or transformed string is
+// decoded from its raw text); a subtree that is kept or dropped whole is
+// scanned by skip and copied as one raw slice.
+
+// errStop marks a document the scanner refused for any reason other than a
+// duplicate key; refuse then says which.
+var errStop = errors.New("rules: scan stopped")
+
+// frame is one container open on the walker's stack.
+type frame struct {
+	st, eff int32 // matcher state and deciding rule of the container
+	start   int   // len(out) before the container's opening byte
+	before  int   // len(out) before the current member or element
+	n       int   // members or elements written
+	idx     int   // index of the next element (arrays)
+	mark    int   // len(keys) when the object opened
+	amark   int   // len(arena) when the object opened
+	obj     bool
+	decided bool // an array under a transformation: eff decides each element
+}
+
+// fail stops the scan; it returns false for the callers' convenience.
+func (w *walker) fail() bool {
+	if w.err == nil {
+		w.err = errStop
+	}
+	return false
+}
+
+// walk scans the whole document, writing what the partner may receive, and
+// reports whether the document is acceptable. It mirrors the tree walk it
+// replaced: value (a member or element in matcher state st under rule eff),
+// decided (no rule below can override eff), object and array (one frame
+// each), close (a container emptied by drops is itself dropped) and scalar.
+func (w *walker) walk() bool {
+	s := w.s
+	d := w.e.dfa
+	i := skipWS(s, 0)
+	root := i
+	st, eff, decided := d.root, int32(0), false
+	wrote := false
+	for {
+		// A value starts at i; write it in state st under rule eff.
+		if i >= len(s) {
+			return w.fail()
+		}
+		if !decided {
+			ds := &d.states[st]
+			eff = max(eff, ds.accept)
+			decided = ds.below <= eff
+		}
+		if c := s[i]; c == '{' || c == '[' {
+			if a := w.e.rules[eff].Action; decided && (a == Keep || a == Drop || c == '{') {
+				// Kept, dropped or (an object under a transformation:
+				// its keys may be personal data) redacted whole.
+				start := i
+				if i = w.skip(i); w.err != nil {
+					return false
+				}
+				w.count(eff)
+				switch {
+				case a == Drop:
+					wrote = false
+				case a == Keep && len(w.stack) == 0:
+					// The whole document, as gjson.Parse's Raw had it:
+					// to the end, trailing whitespace included.
+					w.out, wrote = append(w.out, s[start:]...), true
+				case a == Keep:
+					w.out, wrote = append(w.out, s[start:i]...), true
+				default:
+					w.out, wrote = append(w.out, Redacted...), true
+				}
+				goto next
+			}
+			if !w.open() {
+				return false
+			}
+			w.stack = append(w.stack, frame{st: st, eff: eff, start: len(w.out), mark: len(w.keys), amark: len(w.arena), obj: c == '{', decided: decided})
+			w.out = append(w.out, c)
+			if i = skipWS(s, i+1); i < len(s) && s[i] == c+2 { // '{'+2 is '}', '['+2 is ']'
+				i++
+				wrote = w.close()
+				goto next
+			}
+			goto member
+		} else {
+			start := i
+			var esc bool
+			if i, esc = w.scalarEnd(i); w.err != nil {
+				return false
+			}
+			wrote = w.scalar(start, i, esc, eff)
+		}
+
+	next:
+		// The value that ends at i is done; wrote says whether it was written.
+		if len(w.stack) == 0 {
+			if skipWS(s, i) != len(s) {
+				return w.fail()
+			}
+			if !wrote {
+				// The document itself was dropped: send its empty shape.
+				switch s[root] {
+				case '{':
+					w.out = append(w.out, "{}"...)
+				case '[':
+					w.out = append(w.out, "[]"...)
+				default:
+					w.out = append(w.out, "null"...)
+				}
+			}
+			return true
+		}
+		{
+			f := &w.stack[len(w.stack)-1]
+			if wrote {
+				f.n++
+			} else {
+				w.out = w.out[:f.before]
+			}
+			if i = skipWS(s, i); i >= len(s) {
+				return w.fail()
+			}
+			switch c := s[i]; {
+			case c == ',':
+				i = skipWS(s, i+1)
+				goto member
+			case c == '}' && f.obj || c == ']' && !f.obj:
+				i++
+				wrote = w.close()
+				goto next
+			}
+			return w.fail()
+		}
+
+	member:
+		// The next member or element of the innermost container starts at i.
+		{
+			f := &w.stack[len(w.stack)-1]
+			f.before = len(w.out)
+			if f.n > 0 {
+				w.out = append(w.out, ',')
+			}
+			eff = f.eff
+			switch {
+			case f.obj:
+				ks := i
+				var key string
+				var h uint64
+				if n, qh, ok := quickKey(w.b, i); ok {
+					i, key, h = i+n+2, s[i+1:i+1+n], qh
+				} else if i, key, h = w.key(i); w.err != nil {
+					return false
+				}
+				if !w.unique(key, h, ks, f.mark) {
+					return false
+				}
+				if i < len(s) && s[i] == ':' {
+					// `,"key":` is often in the source as written.
+					if f.n > 0 && s[ks-1] == ',' {
+						w.out = append(w.out[:len(w.out)-1], s[ks-1:i+1]...)
+					} else {
+						w.out = append(w.out, s[ks:i+1]...)
+					}
+					i = skipWS(s, i+1)
+				} else {
+					w.out = append(w.out, s[ks:i]...)
+					w.out = append(w.out, ':')
+					if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
+						return w.fail()
+					}
+					i = skipWS(s, i+1)
+				}
+				st, decided = d.stepHashed(f.st, key, h, &w.fold), false
+			case f.decided:
+				decided = true
+			default:
+				st, decided = d.stepElem(f.st, f.idx), false
+				f.idx++
+			}
+		}
+	}
+}
+
+// open enters a container, refusing one beyond the depth limit.
+func (w *walker) open() bool {
+	if w.depth >= w.e.maxDepth {
+		return w.fail() // refuse finds the offset
+	}
+	w.depth++
+	return true
+}
+
+// close ends the innermost container of walk, whose closing byte was read,
+// and reports whether it was written.
+func (w *walker) close() bool {
+	f := &w.stack[len(w.stack)-1]
+	c := byte(']')
+	if f.obj {
+		c = '}'
+		w.leave(f)
+	}
+	w.depth--
+	wrote := true
+	if f.n == 0 && w.e.rules[f.eff].Action == Drop {
+		w.out, wrote = w.out[:f.start], false
+	} else {
+		w.out = append(w.out, c)
+	}
+	w.stack = w.stack[:len(w.stack)-1]
+	return wrote
+}
+
+// leave forgets the keys of the object of frame f.
+func (w *walker) leave(f *frame) {
+	clear(w.keys[f.mark:])
+	w.keys = w.keys[:f.mark]
+	w.arena = w.arena[:f.amark]
+	if w.depth < len(w.sets) && w.sets[w.depth] != nil {
+		clear(w.sets[w.depth])
+	}
+}
+
+// skip scans the value at i, which is written or dropped whole, checking it
+// as walk would (validity, depth, duplicate keys in every object), and
+// returns the index after it.
+func (w *walker) skip(i int) int {
+	s := w.s
+	base := len(w.stack)
+	for {
+		// A value starts at i.
+		if i >= len(s) {
+			w.fail()
+			return i
+		}
+		if c := s[i]; c == '{' || c == '[' {
+			if !w.open() {
+				return i
+			}
+			w.stack = append(w.stack, frame{mark: len(w.keys), amark: len(w.arena), obj: c == '{'})
+			if i = skipWS(s, i+1); i < len(s) && s[i] == c+2 {
+				i++
+				w.pop()
+			} else {
+				goto member
+			}
+		} else if i, _ = w.scalarEnd(i); w.err != nil {
+			return i
+		}
+
+		// The value that ends at i is done.
+		for len(w.stack) > base {
+			f := &w.stack[len(w.stack)-1]
+			if i = skipWS(s, i); i >= len(s) {
+				w.fail()
+				return i
+			}
+			switch c := s[i]; {
+			case c == ',':
+				i = skipWS(s, i+1)
+				goto member
+			case c == '}' && f.obj || c == ']' && !f.obj:
+				i++
+				w.pop()
+				continue
+			}
+			w.fail()
+			return i
+		}
+		return i
+
+	member:
+		// The next member or element of the innermost container starts at i.
+		if f := &w.stack[len(w.stack)-1]; f.obj {
+			ks := i
+			var key string
+			var h uint64
+			if n, qh, ok := quickKey(w.b, i); ok {
+				i, key, h = i+n+2, s[i+1:i+1+n], qh
+			} else if i, key, h = w.key(i); w.err != nil {
+				return i
+			}
+			if !w.unique(key, h, ks, f.mark) {
+				return i
+			}
+			if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
+				w.fail()
+				return i
+			}
+			i = skipWS(s, i+1)
+		}
+	}
+}
+
+// pop ends the innermost container of skip.
+func (w *walker) pop() {
+	if f := &w.stack[len(w.stack)-1]; f.obj {
+		w.leave(f)
+	}
+	w.depth--
+	w.stack = w.stack[:len(w.stack)-1]
+}
+
+// scalar writes the string, number, boolean or null s[start:end] under rule
+// eff; esc says whether a string holds escapes.
+func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
+	w.count(eff)
+	r := &w.e.rules[eff]
+	switch r.Action {
+	case Keep:
+		w.out = append(w.out, w.s[start:end]...)
+	case Drop:
+		return false
+	case Redact:
+		w.out = append(w.out, Redacted...)
+	default:
+		var ok bool
+		if w.out, ok = r.tf.appendTo(w.out, w.result(start, end, esc)); !ok {
+			w.out = append(w.out, Redacted...)
+		}
+	}
+	return true
+}
+
+// result is the gjson.Result the transforms read: Type, Raw, and for a
+// string Str, its decoded text (valid until the next call).
+func (w *walker) result(start, end int, esc bool) gjson.Result {
+	raw := w.s[start:end]
+	switch raw[0] {
+	case '"':
+		str := raw[1 : len(raw)-1]
+		if esc {
+			w.text = appendUnescaped(w.text[:0], str)
+			str = unsafe.String(unsafe.SliceData(w.text), len(w.text))
+		}
+		return gjson.Result{Type: gjson.String, Raw: raw, Str: str}
+	case 't':
+		return gjson.Result{Type: gjson.True, Raw: raw}
+	case 'f':
+		return gjson.Result{Type: gjson.False, Raw: raw}
+	case 'n':
+		return gjson.Result{Type: gjson.Null, Raw: raw}
+	}
+	return gjson.Result{Type: gjson.Number, Raw: raw}
+}
+
+// key scans the member name at i and returns the index after it, its
+// decoded text and its keyHash. An escaped name is decoded into the arena,
+// where it stays until its object closes (leave cuts the arena back to the
+// object's mark; only names of closed objects are ever overwritten).
+func (w *walker) key(i int) (int, string, uint64) {
+	s := w.s
+	if i >= len(s) || s[i] != '"' {
+		w.fail()
+		return i, "", 0
+	}
+	if j := w.plainRun(i + 1); j < len(s) && s[j] == '"' {
+		// Printable ASCII only: the common case, hashed in place.
+		return j + 1, s[i+1 : j], foldHash(w.b, i+1, j)
+	}
+	end, esc := w.str(i)
+	if w.err != nil {
+		return end, "", 0
+	}
+	key := s[i+1 : end-1]
+	if esc {
+		n := len(w.arena)
+		w.arena = appendUnescaped(w.arena, key)
+		key = unsafe.String(unsafe.SliceData(w.arena[n:]), len(w.arena)-n)
+	}
+	return end, key, keyHash(key, &w.fold)
+}
+
+// scalarEnd scans the string, number or literal at i and returns the index
+// after it, and for a string whether it holds escapes.
+func (w *walker) scalarEnd(i int) (int, bool) {
+	s := w.s
+	switch c := s[i]; {
+	case c == '"':
+		if j := w.plainRun(i + 1); j < len(s) && s[j] == '"' {
+			return j + 1, false // printable ASCII only: the common case
+		}
+		return w.str(i)
+	case c == '-' || c >= '0' && c <= '9':
+		return w.number(i), false
+	case c == 't' && len(s)-i >= 4 && s[i:i+4] == "true",
+		c == 'n' && len(s)-i >= 4 && s[i:i+4] == "null":
+		return i + 4, false
+	case c == 'f' && len(s)-i >= 5 && s[i:i+5] == "false":
+		return i + 5, false
+	}
+	w.fail()
+	return i, false
+}
+
+// number scans the number at i: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (w *walker) number(i int) int {
+	s := w.s
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		i = skipDigits(s, i+1)
+	default:
+		w.fail()
+		return i
+	}
+	if i < len(s) && s[i] == '.' {
+		j := skipDigits(s, i+1)
+		if j == i+1 {
+			w.fail()
+			return j
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := skipDigits(s, i)
+		if j == i {
+			w.fail()
+			return j
+		}
+		i = j
+	}
+	return i
+}
+
+func skipDigits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// plainByte marks the bytes a string holds as themselves with nothing to check:
+// printable ASCII other than '"' and '\'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+)
+
+// stringStop sets the high bit of each byte of x (eight string bytes, little
+// endian) that ends a plain run: '"', '\', a control byte or a non-ASCII
+// byte. The lowest bit set is exact: a borrow only runs upwards from a byte
+// that is itself special, so bits above it may be spurious, never below.
+func stringStop(x uint64) uint64 {
+	q := x ^ (swarOnes * '"')
+	b := x ^ (swarOnes * '\\')
+	return ((x-swarOnes*0x20)&^x | (q-swarOnes)&^q | (b-swarOnes)&^b | x) & swarHighs
+}
+
+// plainRun returns the index of the first byte at or after i that is not
+// plain, or len(s), eight bytes at a time.
+func (w *walker) plainRun(i int) int {
+	b := w.b
+	for ; i+8 <= len(b); i += 8 {
+		if m := stringStop(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
+// str scans the string whose opening quote is at i and returns the index
+// after its closing quote and whether it holds escapes. It refuses control
+// bytes, bad escapes, invalid UTF-8 and unpaired surrogate escapes.
+func (w *walker) str(i int) (int, bool) {
+	s := w.s
+	esc := false
+	for i++; ; {
+		if i = w.plainRun(i); i >= len(s) {
+			w.fail()
+			return i, esc
+		}
+		switch c := s[i]; {
+		case c == '"':
+			return i + 1, esc
+		case c == '\\':
+			esc = true
+			if i+1 >= len(s) {
+				w.fail()
+				return i, esc
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				r, ok := hexRune(s, i+2)
+				if !ok {
+					w.fail()
+					return i, esc
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					// Only a high half directly followed by a low half.
+					lo, ok := rune(0), false
+					if r < 0xDC00 && len(s)-i >= 6 && s[i] == '\\' && s[i+1] == 'u' {
+						lo, ok = hexRune(s, i+2)
+					}
+					if !ok || lo < 0xDC00 || lo > 0xDFFF {
+						w.fail()
+						return i, esc
+					}
+					i += 6
+				}
+			default:
+				w.fail()
+				return i, esc
+			}
+		case c < 0x20:
+			w.fail()
+			return i, esc
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				w.fail()
+				return i, esc
+			}
+			i += size
+		}
+	}
+}
+
+// hexRune reads the four hex digits at s[i:].
+func hexRune(s string, i int) (rune, bool) {
+	if len(s)-i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// appendUnescaped appends the text of the body of a JSON string the scanner
+// accepted (escapes well formed, surrogate escapes paired), decoded as gjson
+// decodes it.
+func appendUnescaped(dst []byte, raw string) []byte {
+	for i := 0; i < len(raw); {
+		if raw[i] != '\\' {
+			j := i + 1
+			for j < len(raw) && raw[j] != '\\' {
+				j++
+			}
+			dst = append(dst, raw[i:j]...)
+			i = j
+			continue
+		}
+		switch c := raw[i+1]; c {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, _ := hexRune(raw, i+2)
+			if utf16.IsSurrogate(r) {
+				lo, _ := hexRune(raw, i+8)
+				r = utf16.DecodeRune(r, lo)
+				i += 6
+			}
+			dst = utf8.AppendRune(dst, r)
+			i += 6
+			continue
+		default: // '"', '\\', '/'
+			dst = append(dst, c)
+		}
+		i += 2
+	}
+	return dst
+}
+
+// wsByte marks JSON's four whitespace bytes.
+var wsByte = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+func skipWS(s string, i int) int {
+	for i < len(s) && wsByte[s[i]] {
+		i++
+	}
+	return i
+}
