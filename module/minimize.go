@@ -329,6 +329,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	token := r.Header.Get(consentHeader)
 	r.Header.Del(consentHeader) // whatever happens next, the consent never goes upstream
+	// Trailers bypass the header policy: none is forwarded, whatever the body.
+	r.Trailer = nil
+	r.Header.Del("Trailer")
 
 	purpose := r.Header.Get(cmp.Or(h.PurposeHeader, DefaultPurposeHeader))
 	if len(h.Purposes) > 0 {
@@ -367,7 +370,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if coding != "" {
 			return h.refuse(w, r, next, d, problemUnsupportedEncoding, "a body passed through unchanged must not be compressed", r.Body)
 		}
-		if looksLikeJSON(r) {
+		if looksLikeJSON(r, cmp.Or(h.MaxBody, DefaultMaxBody)) {
 			return h.refuse(w, r, next, d, problemUnsupportedType, "the body is JSON sent as "+mt+"; send it as application/json to have it minimized", r.Body)
 		}
 		return h.forward(w, r, next, d, c, "passed")
@@ -651,14 +654,48 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	return h.reject(w, p, detail)
 }
 
-// looksLikeJSON peeks at the start of the body: a JSON document under
-// another media type must not slip through a pass rule unminimized.
-func looksLikeJSON(r *http.Request) bool {
-	br := bufio.NewReaderSize(r.Body, 512)
-	r.Body = readCloser{br, r.Body}
-	head, _ := br.Peek(512)
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) > 0 && (head[0] == '{' || head[0] == '[')
+// looksLikeJSON reads past the body's leading whitespace, NULs and byte
+// order marks (which many parsers skip), keeping what it read for the
+// body, and reports whether what follows starts a JSON document: such a
+// body must not slip through a pass rule unminimized. A body that is
+// nothing but such bytes for longer than limit counts as JSON too.
+func looksLikeJSON(r *http.Request, limit int64) bool {
+	br := bufio.NewReader(r.Body)
+	var skipped []byte
+	for int64(len(skipped)) <= limit {
+		c, err := br.ReadByte()
+		if err != nil {
+			break
+		}
+		if !ignorable(c) {
+			_ = br.UnreadByte()
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(skipped), br), r.Body}
+			return c == '{' || c == '['
+		}
+		skipped = append(skipped, c)
+	}
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(skipped), br), r.Body}
+	return int64(len(skipped)) > limit
+}
+
+// jsonStart is looksLikeJSON for a body in memory.
+func jsonStart(b []byte) bool {
+	for _, c := range b {
+		if !ignorable(c) {
+			return c == '{' || c == '['
+		}
+	}
+	return false
+}
+
+// ignorable bytes may precede a JSON document for lenient parsers:
+// whitespace, NUL (UTF-16) and the bytes of the UTF-8 and UTF-16 BOMs.
+func ignorable(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', 0, 0xef, 0xbb, 0xbf, 0xfe, 0xff:
+		return true
+	}
+	return false
 }
 
 // appendWriter appends to a pooled buffer.

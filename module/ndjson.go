@@ -111,8 +111,8 @@ func (b *ndjsonBody) readLine() ([]byte, error) {
 	for {
 		chunk, err := b.src.ReadSlice('\n')
 		b.line = append(b.line, chunk...)
-		if len(b.line) > b.limit+1 {
-			return nil, errLineTooLong
+		if n := len(b.line); n > b.limit && (n > b.limit+1 || b.line[n-1] != '\n') {
+			return nil, errLineTooLong // the newline does not count
 		}
 		switch {
 		case err == nil:

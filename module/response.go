@@ -118,7 +118,7 @@ func (h *Handler) writeResponse(w http.ResponseWriter, rb *responseBuffer, c *co
 			}
 			body = out
 		case h.Response == responseDetokenize:
-		case err == nil && h.passes(mt) && !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) && !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("[")):
+		case err == nil && h.passes(mt) && !jsonStart(body):
 		default:
 			return fail("the upstream's response is not JSON, and this route lets no other type through")
 		}

@@ -69,9 +69,10 @@ func appendURLEncodedJSON(dst []byte, s string) ([]byte, error) {
 }
 
 // appendParamValue writes a value as a JSON number when it is written as
-// one, so bucket and round apply to numeric parameters; otherwise as a string.
+// one (no surrounding space: "1 " stays the string it is), so bucket and
+// round apply to numeric parameters; otherwise as a string.
 func appendParamValue(dst []byte, v string) []byte {
-	if v != "" && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) && gjson.Valid(v) {
+	if v != "" && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9')) && '0' <= v[len(v)-1] && v[len(v)-1] <= '9' && gjson.Valid(v) {
 		return append(dst, v...)
 	}
 	return rules.AppendJSONString(dst, v)
