@@ -6,7 +6,7 @@ GO       ?= go
 GOFMT    ?= gofmt
 BIN      := bin
 FUZZTIME ?= 30s
-FUZZ_PKGS ?= ./rules/...
+FUZZ_PKGS ?= ./rules/... ./module/...
 
 # Demo-only master key for `make run` (base64 of the 32 ASCII bytes
 # "DEMO-ONLY-KEY-do-not-use-in-prod"). It is public: never use it for real
@@ -20,7 +20,7 @@ MINIMIZE_KEY ?= REVNTy1PTkxZLUtFWS1kby1ub3QtdXNlLWluLXByb2Q=
 # merely reported as "[no test files]".)
 UNIT_PKGS = $(foreach d,rules module,$(if $(shell find $(d) -name '*.go' 2>/dev/null | head -n 1),./$(d)/...))
 
-.PHONY: all caddy run fmt-check vet lint unit e2e test bench fuzz clean
+.PHONY: all caddy run fmt-check vet lint unit e2e test bench loadtest fuzz clean
 
 all: caddy
 
@@ -60,6 +60,15 @@ test: fmt-check vet unit e2e
 # the ratios computed from the same run.
 bench:
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem ./rules/... | $(GO) run ./internal/benchratio
+
+# The gateway end to end (issue 7): the real binary as (a) reverse_proxy,
+# (b) reverse_proxy with request_buffers and (c) minimize + reverse_proxy, in
+# front of one upstream, driven by the Go load generator in loadtest/ (closed
+# loop, loopback only, a few minutes in all). Not part of `make test`.
+# LOADTEST_FLAGS passes flags, e.g. LOADTEST_FLAGS='-duration 10s -concurrency 16'.
+LOADTEST_FLAGS ?=
+loadtest: caddy
+	$(GO) run ./loadtest -caddy $(BIN)/caddy -dir loadtest $(LOADTEST_FLAGS)
 
 # Runs every Fuzz target of every package in FUZZ_PKGS for FUZZTIME each
 # (go test -fuzz accepts one package and one target per run).

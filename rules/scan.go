@@ -473,8 +473,9 @@ const (
 
 // stringStop sets the high bit of each byte of x (eight string bytes, little
 // endian) that ends a plain run: '"', '\', a control byte or a non-ASCII
-// byte. The lowest bit set is exact: a borrow only runs upwards from a byte
-// that is itself special, so bits above it may be spurious, never below.
+// byte. The lowest bit set is exact: a borrow only starts at a byte that
+// itself stops the run and only runs upwards, so bits above the first stop
+// may be spurious, never below it.
 func stringStop(x uint64) uint64 {
 	q := x ^ (swarOnes * '"')
 	b := x ^ (swarOnes * '\\')
