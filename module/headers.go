@@ -3,8 +3,6 @@ package module
 import (
 	"net/http"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/caddy-minimize/caddy-minimize/rules"
 )
 
@@ -67,23 +65,6 @@ func headerFromJSON(doc []byte, orig http.Header) http.Header {
 	if cl, ok := orig["Content-Length"]; ok {
 		h["Content-Length"] = cl
 	}
-	add := func(k string, v gjson.Result) {
-		if v.Type == gjson.String {
-			h[k] = append(h[k], v.Str)
-		} else {
-			h[k] = append(h[k], v.Raw)
-		}
-	}
-	gjson.ParseBytes(doc).ForEach(func(k, v gjson.Result) bool {
-		if v.IsArray() {
-			v.ForEach(func(_, e gjson.Result) bool {
-				add(k.Str, e)
-				return true
-			})
-		} else {
-			add(k.Str, v)
-		}
-		return true
-	})
+	eachValue(doc, func(k, v string) { h[k] = append(h[k], v) })
 	return h
 }

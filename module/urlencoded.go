@@ -81,28 +81,36 @@ func appendParamValue(dst []byte, v string) []byte {
 // urlEncodedFromJSON turns the engine's output object back into URL encoding.
 func urlEncodedFromJSON(doc []byte) string {
 	var b strings.Builder
-	add := func(k string, v gjson.Result) {
+	eachValue(doc, func(k, v string) {
 		if b.Len() > 0 {
 			b.WriteByte('&')
 		}
 		b.WriteString(url.QueryEscape(k))
 		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	})
+	return b.String()
+}
+
+// eachValue calls fn for each value of the engine's output object (for each
+// element of an array), with strings decoded and other values as written.
+// Query strings, forms and headers come back through it.
+func eachValue(doc []byte, fn func(key, value string)) {
+	text := func(v gjson.Result) string {
 		if v.Type == gjson.String {
-			b.WriteString(url.QueryEscape(v.Str))
-		} else {
-			b.WriteString(url.QueryEscape(v.Raw))
+			return v.Str
 		}
+		return v.Raw
 	}
 	gjson.ParseBytes(doc).ForEach(func(k, v gjson.Result) bool {
 		if v.IsArray() {
 			v.ForEach(func(_, e gjson.Result) bool {
-				add(k.Str, e)
+				fn(k.Str, text(e))
 				return true
 			})
 		} else {
-			add(k.Str, v)
+			fn(k.Str, text(v))
 		}
 		return true
 	})
-	return b.String()
 }
