@@ -133,7 +133,11 @@ func Compile(p Policy) (*Engine, error) {
 		e.rules = append(e.rules, cr)
 		pats = append(pats, x.pat)
 	}
-	d, err := buildDFA(pats)
+	drops := make([]bool, len(e.rules))
+	for i, r := range e.rules {
+		drops[i] = r.Action == Drop
+	}
+	d, err := buildDFA(pats, drops)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,8 @@ func (e *Engine) explain(v gjson.Result, path []any, eff int, out *[]Decision) {
 	if eff == 0 {
 		r.Path = "(default)"
 	}
-	if !(v.IsObject() || v.IsArray()) || !e.ruleBelow(path, eff) {
+	transformed := r.Action != Keep && r.Action != Drop
+	if !(v.IsObject() || v.IsArray()) || !e.ruleBelow(path, eff, false) || (v.IsObject() && transformed && !e.ruleBelow(path, eff, true)) {
 		*out = append(*out, Decision{Path: pathText(path), Rule: r, Whole: v.IsObject() || v.IsArray()})
 		return
 	}
@@ -98,10 +99,14 @@ func pathText(path []any) string {
 	return b.String()
 }
 
-// ruleBelow reports whether some rule that outranks eff could match a
-// strict descendant of path: then the object's members are decided one by one.
-func (e *Engine) ruleBelow(path []any, eff int) bool {
+// ruleBelow reports whether some rule that outranks eff (and, with kept,
+// does not drop) could match a strict descendant of path: then the
+// container's members are decided one by one.
+func (e *Engine) ruleBelow(path []any, eff int, kept bool) bool {
 	for i := eff + 1; i < len(e.patterns); i++ {
+		if kept && e.rules[i].Action == Drop {
+			continue
+		}
 		if couldMatchBelow(e.patterns[i].segs, path) {
 			return true
 		}

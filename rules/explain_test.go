@@ -9,7 +9,7 @@ import (
 func TestExplain(t *testing.T) {
 	e := mustCompile(t, Policy{Rules: []Rule{
 		rule(Keep, "order.id"), rule(Mask, "card.number", "last4"), rule(Keep, "items.#.sku"), rule(Redact, "notes"),
-		{Path: "pw.password", Action: Drop, Floor: true},
+		{Path: "**.password", Action: Drop, Floor: true},
 	}})
 	ds, err := e.Explain([]byte(`{"order":{"id":1,"x":2},"card":{"number":"4111111111111111"},"items":[{"sku":"A","n":1}],"notes":{"a":1},"pw":{"password":"p"},"a.b":3}`))
 	if err != nil {
@@ -26,7 +26,7 @@ func TestExplain(t *testing.T) {
 		"items.0.sku=keep items.#.sku whole=false pruned=false",
 		"items.0.n=drop (default) whole=false pruned=false",
 		"notes=redact notes whole=true pruned=false",
-		"pw.password=drop pw.password whole=false pruned=false",
+		"pw.password=drop **.password whole=false pruned=false",
 		"pw=drop (default) whole=false pruned=true",
 		"a\\.b=drop (default) whole=false pruned=false",
 	}

@@ -30,6 +30,10 @@ type dfaState struct {
 	// below is the best priority any rule could still reach at a strict
 	// descendant; when it cannot beat the deciding rule, the subtree is decided.
 	below int32
+	// belowKept is below counting only rules that are not drops: when it
+	// cannot beat a transformation deciding an object, the object can go
+	// whole, since what the drops would take is hidden with the rest.
+	belowKept int32
 }
 
 type position struct{ rule, seg int32 }
@@ -39,9 +43,10 @@ type dfa struct {
 	root   int32
 }
 
-// buildDFA compiles patterns, indexed by rule priority, into a DFA.
-func buildDFA(pats []pattern) (*dfa, error) {
-	d := &dfa{states: []dfaState{{other: 0, elem: 0, accept: none, below: none}}}
+// buildDFA compiles patterns, indexed by rule priority, into a DFA; drops
+// says which rules drop.
+func buildDFA(pats []pattern, drops []bool) (*dfa, error) {
+	d := &dfa{states: []dfaState{{other: 0, elem: 0, accept: none, below: none, belowKept: none}}}
 	ids := map[string]int32{"": 0}
 	var queue [][]position
 
@@ -76,7 +81,7 @@ func buildDFA(pats []pattern) (*dfa, error) {
 	for id := int32(1); len(queue) > 0; id++ {
 		set := queue[0]
 		queue = queue[1:]
-		st := dfaState{accept: none, below: none}
+		st := dfaState{accept: none, below: none, belowKept: none}
 		lits := map[string]int{}
 		for _, p := range set {
 			segs := pats[p.rule].segs
@@ -85,6 +90,9 @@ func buildDFA(pats []pattern) (*dfa, error) {
 				continue
 			}
 			st.below = max(st.below, p.rule)
+			if !drops[p.rule] {
+				st.belowKept = max(st.belowKept, p.rule)
+			}
 			if s := segs[p.seg]; s.kind == segLit {
 				lits[s.lit] = s.idx
 			}

@@ -41,7 +41,7 @@ func (o oracle) node(v any, path []any, eff int) (any, bool) {
 	r := &o.e.rules[eff]
 	switch v := v.(type) {
 	case map[string]any:
-		if r.Action != Keep && r.Action != Drop && !o.e.ruleBelow(path, eff) {
+		if r.Action != Keep && r.Action != Drop && !o.e.ruleBelow(path, eff, true) {
 			return json.RawMessage(Redacted), true
 		}
 		out := map[string]any{}

@@ -69,7 +69,12 @@ func (w *walker) walk() bool {
 			decided = ds.below <= eff
 		}
 		if c := s[i]; c == '{' || c == '[' {
-			if a := w.e.rules[eff].Action; decided && (a == Keep || a == Drop || c == '{') {
+			a := w.e.rules[eff].Action
+			whole := decided && (a == Keep || a == Drop || c == '{')
+			if !whole && c == '{' && a != Keep && a != Drop {
+				whole = d.states[st].belowKept <= eff // only drops could act inside
+			}
+			if whole {
 				// Kept, dropped or (an object under a transformation:
 				// its keys may be personal data) redacted whole.
 				start := i

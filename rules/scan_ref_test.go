@@ -75,6 +75,9 @@ func (w *refWalker) value(v gjson.Result, st, eff int32) bool {
 	if s.below <= eff {
 		return w.decided(v, eff)
 	}
+	if a := w.e.rules[eff].Action; v.IsObject() && a != Keep && a != Drop && s.belowKept <= eff {
+		return w.decided(v, eff) // only drops could act inside: redacted whole
+	}
 	switch {
 	case v.IsObject():
 		return w.object(v, st, eff)
