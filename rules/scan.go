@@ -171,12 +171,8 @@ func (w *walker) walk() bool {
 				ks := i
 				var key string
 				var h uint64
-				if n, qh, ok := quickKey(w.b, i); ok {
-					i, key, h = i+n+2, s[i+1:i+1+n], qh
-				} else if i, key, h = w.key(i); w.err != nil {
-					return false
-				}
-				if !w.unique(key, h, ks, f.mark) {
+				var ok bool
+				if i, key, h, ok = w.memberKey(i, f.mark); !ok {
 					return false
 				}
 				if i < len(s) && s[i] == ':' {
@@ -296,15 +292,8 @@ func (w *walker) skip(i int) int {
 	member:
 		// The next member or element of the innermost container starts at i.
 		if f := &w.stack[len(w.stack)-1]; f.obj {
-			ks := i
-			var key string
-			var h uint64
-			if n, qh, ok := quickKey(w.b, i); ok {
-				i, key, h = i+n+2, s[i+1:i+1+n], qh
-			} else if i, key, h = w.key(i); w.err != nil {
-				return i
-			}
-			if !w.unique(key, h, ks, f.mark) {
+			var ok bool
+			if i, _, _, ok = w.memberKey(i, f.mark); !ok {
 				return i
 			}
 			if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
@@ -371,6 +360,21 @@ func (w *walker) result(start, end int, esc bool) gjson.Result {
 // key scans the member name at i and returns the index after it, its
 // decoded text and its keyHash. An escaped name is decoded into the arena,
 // where it stays until its object closes (leave cuts the arena back to the
+// memberKey reads the key starting at i, records it for the duplicate check
+// of the object whose keys start at mark, and returns the index after it,
+// the decoded key and its folded hash; false when the document is refused.
+func (w *walker) memberKey(i, mark int) (int, string, uint64, bool) {
+	ks := i
+	var key string
+	var h uint64
+	if n, qh, ok := quickKey(w.b, i); ok {
+		i, key, h = i+n+2, w.s[i+1:i+1+n], qh
+	} else if i, key, h = w.key(i); w.err != nil {
+		return i, "", 0, false
+	}
+	return i, key, h, w.unique(key, h, ks, mark)
+}
+
 // object's mark; only names of closed objects are ever overwritten).
 func (w *walker) key(i int) (int, string, uint64) {
 	s := w.s
