@@ -63,6 +63,7 @@ func TestDetectorQuality(t *testing.T) {
 		whole := false
 		for _, f := range found {
 			name := f.Detector.String()
+			checkMinSpan(t, f, v.Text)
 			if name == v.Want && f.Start == 0 && f.End == len(v.Text) && len(found) == 1 {
 				score(name).tp++
 				whole = true
@@ -70,6 +71,14 @@ func TestDetectorQuality(t *testing.T) {
 			}
 			score(name).fp++
 			falseAlarms = append(falseAlarms, fmt.Sprintf("%s %q in field %q (%s): %s %q", v.Want, v.Text, v.Field, v.Kind, name, v.Text[f.Start:f.End]))
+		}
+		if d, ok := lookupDetector(v.Want); ok && whole {
+			// The prefilters of a scanner with this detector alone keep it.
+			var cats [numDetectors]CategorySet
+			cats[d] = 1
+			if _, ok := newScanner(1<<d, cats, testTaxonomy.matcher).Match(v.Text, field); !ok {
+				t.Errorf("%s %q: found whole, but not by Match with %s alone", v.Want, v.Text, v.Want)
+			}
 		}
 		if v.Want != "none" && !whole {
 			score(v.Want).fn++
@@ -82,6 +91,7 @@ func TestDetectorQuality(t *testing.T) {
 			want = append(want, s.Detector+"\x00"+s.Text)
 		}
 		for _, f := range testScanner.AppendFindings(nil, n.Text, Field{}) {
+			checkMinSpan(t, f, n.Text)
 			got := f.Detector.String() + "\x00" + n.Text[f.Start:f.End]
 			if i := slices.Index(want, got); i >= 0 {
 				score(f.Detector.String()).tp++
@@ -139,5 +149,13 @@ func readJSONL[T any](t *testing.T, name string, fn func(T)) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkMinSpan keeps minSpan a lower bound: a scanner skips texts shorter
+// than its detectors' minimum.
+func checkMinSpan(t *testing.T, f Finding, text string) {
+	if f.End-f.Start < minSpan[f.Detector] {
+		t.Errorf("%s found %q, shorter than its minSpan %d", f.Detector, text[f.Start:f.End], minSpan[f.Detector])
 	}
 }

@@ -12,8 +12,13 @@ type Replacer func(dst []byte, f Finding, span string) []byte
 // words and loses its card numbers.
 func (s *Scanner) AppendRewritten(dst []byte, text string, f Field, replace Replacer) []byte {
 	var findings [64]Finding
+	return appendReplaced(dst, text, s.AppendFindings(findings[:0], text, f), replace)
+}
+
+// appendReplaced is AppendRewritten with the findings found.
+func appendReplaced(dst []byte, text string, fs []Finding, replace Replacer) []byte {
 	last := 0
-	for _, x := range s.AppendFindings(findings[:0], text, f) {
+	for _, x := range fs {
 		dst = appendEscaped(dst, text[last:x.Start])
 		mark := len(dst)
 		dst = replace(dst, x, text[x.Start:x.End])

@@ -21,6 +21,47 @@ type Scanner struct {
 	cats    [numDetectors]CategorySet // the categories each detector reports
 	fields  *fieldMatcher             // reads labels such as "DOB:" in free text
 	maxYear int                       // birth dates after this year are not plausible
+	// Prefilters: no enabled detector finds a span shorter than minLen;
+	// unless wholeAny, a value that is one finding starts with a byte in
+	// starts or (an email) holds an '@'.
+	minLen   int
+	wholeAny bool
+	email    bool
+	starts   [256]bool
+}
+
+// tokenStarts are the bytes a token detector's finding starts with: a
+// value that is one such token as a whole starts there.
+var tokenStarts = [numDetectors]string{
+	detPrivateKey: "-", detJWT: "e", detBearer: "Bb", detAWSKey: "A", detGitHubToken: "g",
+	detSlackToken: "x", detStripeKey: "prs", detGoogleKey: "A",
+}
+
+// minSpan is the shortest span each detector finds (a lower bound; 0 means
+// that of an email, "a@b.cd").
+var minSpan = [numDetectors]int{
+	detPrivateKey: 40, detJWT: 16, detBearer: len("Bearer ") + minBearer, detAWSKey: 20,
+	detGitHubToken: 40, detSlackToken: 15, detStripeKey: 32, detGoogleKey: 39,
+}
+
+// newScanner returns a scanner for the enabled detectors, each reporting
+// the categories cats gives it.
+func newScanner(enabled detectorSet, cats [numDetectors]CategorySet, fields *fieldMatcher) *Scanner {
+	s := &Scanner{enabled: enabled, cats: cats, fields: fields, maxYear: time.Now().Year(), minLen: 1 << 30}
+	for d := range enabled.all() {
+		s.minLen = min(s.minLen, max(minSpan[d], len("a@b.cd")))
+		switch {
+		case d == detEmail:
+			s.email = true
+		case tokenStarts[d] != "":
+			for i := 0; i < len(tokenStarts[d]); i++ {
+				s.starts[tokenStarts[d][i]] = true
+			}
+		default:
+			s.wholeAny = true
+		}
+	}
+	return s
 }
 
 // Finding is one span of personal data in a text.
@@ -33,17 +74,18 @@ type Finding struct {
 
 // Scanner returns a scanner for the detectors of the categories in cats.
 func (t *Taxonomy) Scanner(cats CategorySet) *Scanner {
-	s := &Scanner{fields: t.matcher, maxYear: time.Now().Year()}
+	var enabled detectorSet
+	var dcats [numDetectors]CategorySet
 	for c := range cats.All() {
 		if int(c) >= len(t.cats) {
 			continue
 		}
 		for d := range t.cats[c].detectors.all() {
-			s.enabled |= 1 << d
-			s.cats[d] = s.cats[d].With(c)
+			enabled |= 1 << d
+			dcats[d] = dcats[d].With(c)
 		}
 	}
-	return s
+	return newScanner(enabled, dcats, t.matcher)
 }
 
 // AppendFindings appends the findings in text to dst, left to right and
@@ -51,7 +93,7 @@ func (t *Taxonomy) Scanner(cats CategorySet) *Scanner {
 // its name may enable context-gated detectors. When two candidates overlap,
 // the longer wins, then the more specific detector.
 func (s *Scanner) AppendFindings(dst []Finding, text string, f Field) []Finding {
-	if s.enabled == 0 || len(text) < len("a@b.cd") {
+	if s.enabled == 0 || len(text) < s.minLen {
 		return dst
 	}
 	r := spanFinder{s: s, text: text, ctx: f.context}
@@ -75,7 +117,7 @@ func (s *Scanner) AppendFindings(dst []Finding, text string, f Field) []Finding 
 // that kind.
 func (s *Scanner) Match(value string, f Field) (Finding, bool) {
 	trimmed := strings.TrimSpace(value)
-	if trimmed == "" {
+	if len(trimmed) < s.minLen || !s.wholeAny && !s.starts[trimmed[0]] && !(s.email && strings.IndexByte(trimmed, '@') > 0) {
 		return Finding{}, false
 	}
 	var buf [4]Finding

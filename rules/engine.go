@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -16,6 +17,7 @@ type Engine struct {
 	maxDepth int
 	walkers  sync.Pool
 	tokens   *tokenKeys // nil without a key
+	cats     categoryRules
 }
 
 type compiledRule struct {
@@ -39,7 +41,7 @@ func checkRule(r Rule) (pattern, error) {
 		return pat, fmt.Errorf("a floor rule drops; %s %s cannot be one", r.Action, r.Path)
 	}
 	switch r.Action {
-	case Keep, Drop, Redact, Pseudonymize, Tokenize:
+	case Keep, Drop, Redact, Pseudonymize, Tokenize, Scan:
 		if len(r.Args) > 0 {
 			return pat, fmt.Errorf("%s takes paths only; %q is not allowed after %q", r.Action, r.Args[0], r.Path)
 		}
@@ -101,6 +103,17 @@ func Compile(p Policy) (*Engine, error) {
 			cmp.Compare(a.r.Action.strictness(), b.r.Action.strictness()),
 			cmp.Compare(b.order, a.order))
 	})
+	tax := cmp.Or(p.Taxonomy, builtinTaxonomy())
+	for _, x := range rs {
+		if c, ok := x.pat.category(); ok {
+			id, known := tax.Category(c.cat)
+			if !known {
+				return nil, &RuleError{x.order, fmt.Errorf("path %q: unknown category %q (known: %s); to name a key that starts with @, write \\@%s",
+					x.r.Path, c.cat, strings.Join(tax.Categories(), ", "), c.cat)}
+			}
+			c.id = id
+		}
+	}
 	e := &Engine{maxDepth: cmp.Or(p.MaxDepth, DefaultMaxDepth)}
 	if len(p.Key) > 0 {
 		var err error
@@ -142,7 +155,12 @@ func Compile(p Policy) (*Engine, error) {
 		return nil, err
 	}
 	e.dfa, e.patterns = d, pats
-	e.walkers.New = func() any { return &walker{e: e} }
+	e.cats = newCategoryRules(tax, e.rules, pats)
+	e.walkers.New = func() any {
+		w := &walker{e: e}
+		w.replace = w.replaceSpan
+		return w
+	}
 	return e, nil
 }
 
@@ -207,6 +225,9 @@ func NormalizePath(path string) (string, error) {
 }
 
 func (p pattern) normalized() string {
+	if p.floating() {
+		return "@" + p.segs[1].cat // `**.@contact` is written `@contact`
+	}
 	var b []byte
 	for i, s := range p.segs {
 		if i > 0 {
@@ -219,14 +240,27 @@ func (p pattern) normalized() string {
 			b = append(b, '*')
 		case segDeep:
 			b = append(b, "**"...)
+		case segCat:
+			b = append(b, '@')
+			b = append(b, s.cat...)
 		default:
-			for j := 0; j < len(s.lit); j++ {
-				if c := s.lit[j]; c == '.' || c == '\\' || c == '*' || c == '#' {
-					b = append(b, '\\')
-				}
-				b = append(b, s.lit[j])
-			}
+			b = appendLiteral(b, s.lit)
 		}
 	}
 	return string(b)
+}
+
+// appendLiteral appends a key as a path segment, escaping what the path
+// language would otherwise read as syntax.
+func appendLiteral(b []byte, key string) []byte {
+	if key != "" && key[0] == '@' {
+		b = append(b, '\\')
+	}
+	for j := 0; j < len(key); j++ {
+		if c := key[j]; c == '.' || c == '\\' || c == '*' || c == '#' {
+			b = append(b, '\\')
+		}
+		b = append(b, key[j])
+	}
+	return b
 }

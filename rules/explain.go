@@ -31,13 +31,13 @@ func (e *Engine) Explain(src []byte) ([]Decision, error) {
 }
 
 func (e *Engine) explain(v gjson.Result, path []any, eff int, out *[]Decision) {
-	eff = e.decide(path, eff)
+	eff = e.decide(path, e.categories(path, v), eff)
 	r := e.rules[eff].Rule
 	if eff == 0 {
 		r.Path = "(default)"
 	}
 	transformed := r.Action != Keep && r.Action != Drop
-	if !(v.IsObject() || v.IsArray()) || !e.ruleBelow(path, eff, false) || (v.IsObject() && transformed && !e.ruleBelow(path, eff, true)) {
+	if !(v.IsObject() || v.IsArray()) || !e.ruleBelow(path, eff, r.Action == Drop) || (v.IsObject() && transformed && !e.ruleBelow(path, eff, true)) {
 		*out = append(*out, Decision{Path: pathText(path), Rule: r, Whole: v.IsObject() || v.IsArray()})
 		return
 	}
@@ -66,15 +66,34 @@ func allDropped(ds []Decision) bool {
 	return true
 }
 
-// decide returns the priority of the rule deciding path, given that its
-// ancestors were decided by eff.
-func (e *Engine) decide(path []any, eff int) int {
+// decide returns the priority of the rule deciding path, whose value is in
+// categories cats, given that its ancestors were decided by eff.
+func (e *Engine) decide(path []any, cats CategorySet, eff int) int {
 	for i := eff + 1; i < len(e.patterns); i++ {
-		if matches(e.patterns[i].segs, path) {
+		if matches(e.patterns[i].segs, path, cats) {
 			eff = i
 		}
 	}
 	return eff
+}
+
+// categories returns the categories of the value v at path: those its
+// member's name is in, and those of the finding that covers all of it.
+func (e *Engine) categories(path []any, v gjson.Result) CategorySet {
+	if len(path) == 0 {
+		return 0
+	}
+	var f Field
+	if key, ok := path[len(path)-1].(string); ok {
+		f = e.cats.tax.Field(key)
+	}
+	cs := f.Categories
+	if text, ok := scalarText(v); ok && e.cats.values != nil {
+		if x, ok := e.cats.values.Match(text, f); ok {
+			cs |= x.Categories
+		}
+	}
+	return cs
 }
 
 // pathText writes a concrete path in the path language.
@@ -88,12 +107,7 @@ func pathText(path []any) string {
 		case int:
 			b.WriteString(strconv.Itoa(s))
 		case string:
-			for j := 0; j < len(s); j++ {
-				if c := s[j]; c == '.' || c == '\\' || c == '*' || c == '#' {
-					b.WriteByte('\\')
-				}
-				b.WriteByte(s[j])
-			}
+			b.Write(appendLiteral(nil, s))
 		}
 	}
 	return b.String()
@@ -131,19 +145,19 @@ func couldMatchBelow(segs []segment, path []any) bool {
 	if len(path) == 0 {
 		return true // the next segment can match a child
 	}
-	return matches(segs[:1], path[:1]) && couldMatchBelow(segs[1:], path[1:])
+	return matches(segs[:1], path[:1], 0) && couldMatchBelow(segs[1:], path[1:])
 }
 
 // matches reports whether a pattern matches a concrete path of keys
-// (string) and indexes (int).
-func matches(segs []segment, path []any) bool {
+// (string) and indexes (int) whose last step's value is in categories cats.
+func matches(segs []segment, path []any, cats CategorySet) bool {
 	if len(segs) == 0 {
 		return len(path) == 0
 	}
 	s := segs[0]
 	if s.kind == segDeep {
 		for i := 0; i <= len(path); i++ {
-			if matches(segs[1:], path[i:]) {
+			if matches(segs[1:], path[i:], cats) {
 				return true
 			}
 		}
@@ -152,6 +166,9 @@ func matches(segs []segment, path []any) bool {
 	if len(path) == 0 {
 		return false
 	}
+	if s.kind == segCat {
+		return len(path) == 1 && cats.Has(s.id) // a category segment is last
+	}
 	ok := false
 	switch step := path[0].(type) {
 	case string:
@@ -159,5 +176,5 @@ func matches(segs []segment, path []any) bool {
 	case int:
 		ok = s.kind == segAny || s.kind == segElem || (s.kind == segLit && s.lit == strconv.Itoa(step))
 	}
-	return ok && matches(segs[1:], path[1:])
+	return ok && matches(segs[1:], path[1:], cats)
 }

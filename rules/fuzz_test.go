@@ -25,7 +25,7 @@ func FuzzRewrite(f *testing.F) {
 	key := bytes.Repeat([]byte{3}, 32)
 	f.Fuzz(func(t *testing.T, doc []byte, seed uint64) {
 		rng := newRand(seed)
-		p := Policy{Partner: "fuzz", Key: key, KeepUnnamed: rng.IntN(2) == 0, Rules: randomRules(rng)}
+		p := Policy{Partner: "fuzz", Key: key, KeepUnnamed: rng.IntN(2) == 0, Rules: randomCategoryRules(rng)}
 		e, err := Compile(p)
 		if err != nil {
 			return

@@ -34,6 +34,30 @@ type dfaState struct {
 	// cannot beat a transformation deciding an object, the object can go
 	// whole, since what the drops would take is hidden with the rest.
 	belowKept int32
+	// cats are the rules whose category segment could match a child of this
+	// state, best first per category; catMask their categories. A category
+	// segment is always last, so it decides the child it matches and never
+	// leads to another state: it adds an accept to the step, not an edge.
+	cats    []catRule
+	catMask CategorySet
+	catKept int32 // the best of cats that does not drop: below it, a dropped value stays dropped
+}
+
+type catRule struct {
+	cat  Category
+	rule int32
+}
+
+// catAccept returns the best rule of state s that a child in categories cs
+// matches, or none.
+func (st *dfaState) catAccept(cs CategorySet) int32 {
+	best := int32(none)
+	for _, c := range st.cats {
+		if cs.Has(c.cat) {
+			best = max(best, c.rule)
+		}
+	}
+	return best
 }
 
 type position struct{ rule, seg int32 }
@@ -46,7 +70,7 @@ type dfa struct {
 // buildDFA compiles patterns, indexed by rule priority, into a DFA; drops
 // says which rules drop.
 func buildDFA(pats []pattern, drops []bool) (*dfa, error) {
-	d := &dfa{states: []dfaState{{other: 0, elem: 0, accept: none, below: none, belowKept: none}}}
+	d := &dfa{states: []dfaState{{other: 0, elem: 0, accept: none, below: none, belowKept: none, catKept: none}}}
 	ids := map[string]int32{"": 0}
 	var queue [][]position
 
@@ -81,7 +105,7 @@ func buildDFA(pats []pattern, drops []bool) (*dfa, error) {
 	for id := int32(1); len(queue) > 0; id++ {
 		set := queue[0]
 		queue = queue[1:]
-		st := dfaState{accept: none, below: none, belowKept: none}
+		st := dfaState{accept: none, below: none, belowKept: none, catKept: none}
 		lits := map[string]int{}
 		for _, p := range set {
 			segs := pats[p.rule].segs
@@ -93,8 +117,15 @@ func buildDFA(pats []pattern, drops []bool) (*dfa, error) {
 			if !drops[p.rule] {
 				st.belowKept = max(st.belowKept, p.rule)
 			}
-			if s := segs[p.seg]; s.kind == segLit {
+			switch s := segs[p.seg]; s.kind {
+			case segLit:
 				lits[s.lit] = s.idx
+			case segCat:
+				st.catMask = st.catMask.With(s.id)
+				st.cats = append(st.cats, catRule{s.id, p.rule})
+				if !drops[p.rule] {
+					st.catKept = max(st.catKept, p.rule)
+				}
 			}
 		}
 		if st.other, err = intern(advance(pats, set, stepOther)); err != nil {
@@ -166,6 +197,8 @@ func advance(pats []pattern, set []position, s step) []position {
 			ok = true
 		case segDeep:
 			next = append(next, p) // consume the step and stay
+		case segCat:
+			// Decided by the step's categories (dfaState.cats), not its key.
 		}
 		if ok {
 			next = append(next, position{p.rule, p.seg + 1})

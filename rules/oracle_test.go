@@ -37,7 +37,7 @@ func (o oracle) rewrite(src []byte) ([]byte, error) {
 // node returns the value to write for v at path, whose ancestors were
 // decided by rule eff, and false when nothing is written.
 func (o oracle) node(v any, path []any, eff int) (any, bool) {
-	eff = o.e.decide(path, eff)
+	eff = o.e.decide(path, o.e.categories(path, gjsonOf(v)), eff)
 	r := &o.e.rules[eff]
 	switch v := v.(type) {
 	case map[string]any:
@@ -61,8 +61,8 @@ func (o oracle) node(v any, path []any, eff int) (any, bool) {
 		return out, len(out) > 0 || r.Action != Drop
 	}
 	switch r.Action {
-	case Keep:
-		return v, true
+	case Keep, Scan:
+		return o.spans(v, path, eff), true
 	case Drop:
 		return nil, false
 	case Redact:
@@ -86,4 +86,49 @@ func canonical(b []byte) string {
 	}
 	out, _ := json.Marshal(v)
 	return string(out)
+}
+
+// gjsonOf returns the decoded value v as gjson reads it.
+func gjsonOf(v any) gjson.Result {
+	raw, _ := json.Marshal(v)
+	return gjson.ParseBytes(raw)
+}
+
+// spans returns the kept or scanned scalar v at path with the findings in
+// its text replaced, as replaceSpan replaces them.
+func (o oracle) spans(v any, path []any, eff int) any {
+	a := o.e.rules[eff].Action
+	sc, spanEff := o.e.cats.spans, int32(eff)
+	if a == Scan {
+		sc, spanEff = o.e.cats.text, none
+	}
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case json.Number:
+		if a != Scan {
+			return v
+		}
+		text = string(x)
+	default:
+		return v
+	}
+	if sc == nil {
+		return v
+	}
+	var f Field
+	if len(path) > 0 {
+		if key, ok := path[len(path)-1].(string); ok {
+			f = o.e.cats.tax.Field(key)
+		}
+	}
+	fs := sc.AppendFindings(nil, text, f)
+	if len(fs) == 0 {
+		return v
+	}
+	w := o.e.walkers.Get().(*walker)
+	defer o.e.walkers.Put(w)
+	w.spanEff = spanEff
+	return json.RawMessage(append(appendReplaced([]byte{'"'}, text, fs, w.replace), '"'))
 }

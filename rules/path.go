@@ -14,24 +14,44 @@ const (
 	segElem                // `#`: every element of an array
 	segAny                 // `*`: any one key or element
 	segDeep                // `**`: any run of keys and elements, including none
+	segCat                 // `@name`: a member or element whose name or value is in a category
 )
 
 type segment struct {
 	kind segKind
 	lit  string // case-folded literal, for segLit
 	idx  int    // array index the literal also matches, or -1
+	cat  string // category name, for segCat
+	id   Category
 }
 
 // pattern is a parsed path such as `items.#.sku` or `**.email`.
 type pattern struct {
 	text     string
 	segs     []segment
-	literals int // the number of literal segments: the rule's specificity
+	literals int // the number of literal and category segments: the rule's specificity
+}
+
+// category returns the pattern's category segment, which is always its last.
+func (p pattern) category() (*segment, bool) {
+	if n := len(p.segs); n > 0 && p.segs[n-1].kind == segCat {
+		return &p.segs[n-1], true
+	}
+	return nil, false
+}
+
+// floating reports whether the pattern is a bare category (`@contact`,
+// which is `**.@contact`): it holds wherever such data sits, spans of free
+// text included.
+func (p pattern) floating() bool {
+	return len(p.segs) == 2 && p.segs[0].kind == segDeep && p.segs[1].kind == segCat
 }
 
 // parsePath parses the path language: segments separated by dots; `#`, `*`
-// and `**` as whole segments are wildcards; a backslash makes the next
-// character literal (`a\.b` is the single key "a.b", `\*` the key "*").
+// and `**` as whole segments are wildcards; `@name` as the last segment
+// names a category, and a path that starts with one holds at any depth
+// (`@contact` is `**.@contact`); a backslash makes the next character literal
+// (`a\.b` is the single key "a.b", `\*` the key "*", `\@x` the key "@x").
 func parsePath(s string) (pattern, error) {
 	p := pattern{text: s}
 	if s == "" {
@@ -56,6 +76,15 @@ func parsePath(s string) (pattern, error) {
 				return nil // `**.**` is `**`
 			}
 			p.segs = append(p.segs, segment{kind: segDeep})
+		case !escaped && seg != "" && seg[0] == '@':
+			if err := checkCategoryName(seg[1:]); err != nil {
+				return fmt.Errorf("path %q: %v", s, err)
+			}
+			if len(p.segs) == 0 {
+				p.segs = append(p.segs, segment{kind: segDeep})
+			}
+			p.segs = append(p.segs, segment{kind: segCat, cat: seg[1:]})
+			p.literals++
 		case wild:
 			return fmt.Errorf("path %q: wildcards match whole segments; escape * or # with a backslash to match it literally", s)
 		default:
@@ -86,6 +115,11 @@ func parsePath(s string) (pattern, error) {
 	}
 	if err := flush(); err != nil {
 		return p, err
+	}
+	for _, seg := range p.segs[:len(p.segs)-1] {
+		if seg.kind == segCat {
+			return p, fmt.Errorf("path %q: a category names the field itself, so @%s must be the last segment", s, seg.cat)
+		}
 	}
 	return p, nil
 }

@@ -23,6 +23,9 @@ const (
 	// Tokenize replaces a value with a reversible token: as strict as
 	// Pseudonymize (see strictness), listed last to keep the values above.
 	Tokenize
+	// Scan keeps free text but replaces the personal data detectors find in
+	// it, span by span; between keep and generalize in strictness.
+	Scan
 )
 
 var actionNames = [...]string{
@@ -33,6 +36,7 @@ var actionNames = [...]string{
 	Redact:       "redact",
 	Drop:         "drop",
 	Tokenize:     "tokenize",
+	Scan:         "scan",
 }
 
 func (a Action) String() string {
@@ -56,13 +60,10 @@ func ParseAction(s string) (Action, error) {
 func (a Action) Keyed() bool { return a == Pseudonymize || a == Tokenize }
 
 // strictness orders actions for ties: drop > redact > tokenize =
-// pseudonymize > mask > generalize > keep.
-func (a Action) strictness() int {
-	if a == Tokenize {
-		return int(Pseudonymize)
-	}
-	return int(a)
-}
+// pseudonymize > mask > generalize > scan > keep.
+func (a Action) strictness() int { return strictnessOf[a] }
+
+var strictnessOf = [...]int{Keep: 0, Scan: 1, Generalize: 2, Mask: 3, Pseudonymize: 4, Tokenize: 4, Redact: 5, Drop: 6}
 
 // Rule is one line of a sharing policy: an action applied to the values at
 // the paths its pattern matches.
@@ -90,6 +91,9 @@ type Policy struct {
 	// OldKeys are earlier master keys: tokens made under them still
 	// detokenize, nothing new is made with them.
 	OldKeys [][]byte
+	// Taxonomy resolves the categories rules name (`@contact`); nil means
+	// the built-in one.
+	Taxonomy *Taxonomy
 }
 
 // DefaultMaxDepth is the nesting limit used when a policy sets none.

@@ -10,11 +10,40 @@ import (
 // keys collide often.
 
 var (
-	randKeys  = []string{"a", "b", "email", "Email", "id", "0", "x.y"}
+	randKeys  = []string{"a", "b", "email", "Email", "id", "0", "x.y", "password", "note"}
 	randSegs  = []string{"a", "b", "email", "id", "0", `x\.y`, "#", "*", "**"}
 	randMasks = []string{"last2", "first1", "email", "all"}
 	randHows  = []string{"prefix/2", "year", "bucket/10", "ip/24"}
 )
+
+// randStrings hold personal data whole, inside text, and look-alikes.
+var randStrings = []string{`"jane@example.com"`, `"203.0.113.9"`, `"1987-06-14"`, `"héllo wörld"`, `""`,
+	`"write to jane@example.com or call +1 415 555 0132"`, `"card 4111 1111 1111 1111, order 1234-5678"`,
+	`"` + testJWT + `"`, `"auth: Bearer ` + testJWT + `"`, `"order A-1042 shipped"`}
+
+// randCats are the categories random policies name.
+var randCats = []string{"@contact", "@credentials", "@payment", "@network"}
+
+// randomCategoryRules is randomRules with category segments, scan rules and
+// a credentials floor mixed in.
+func randomCategoryRules(rng *rand.Rand) []Rule {
+	rs := randomRules(rng)
+	for i := range rs {
+		switch rng.IntN(4) {
+		case 0:
+			rs[i].Path = randCats[rng.IntN(len(randCats))] // bare: any depth, and spans
+		case 1:
+			rs[i].Path += "." + randCats[rng.IntN(len(randCats))]
+		}
+		if rng.IntN(8) == 0 {
+			rs[i].Action, rs[i].Args = Scan, nil
+		}
+	}
+	if rng.IntN(3) == 0 {
+		rs = append(rs, Rule{Path: "@credentials", Action: Drop, Floor: true})
+	}
+	return rs
+}
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
 
@@ -86,7 +115,7 @@ func writeRandom(b *bytes.Buffer, rng *rand.Rand, depth int) {
 		}
 		b.WriteByte(']')
 	case n < 7:
-		b.WriteString([]string{`"jane@example.com"`, `"203.0.113.9"`, `"1987-06-14"`, `"héllo wörld"`, `""`}[rng.IntN(5)])
+		b.WriteString(randStrings[rng.IntN(len(randStrings))])
 	case n < 9:
 		b.WriteString([]string{`42`, `-3.5`, `1e3`, `0`}[rng.IntN(4)])
 	default:

@@ -78,6 +78,13 @@ type walker struct {
 	fold  []byte // scratch for case folding a key
 	arena []byte // decoded escaped keys of the objects open on the stack
 	text  []byte // scratch: the decoded escaped string handed to a transform
+	// field is what the taxonomy makes of the current member's name.
+	field   Field
+	replace Replacer  // replaceSpan, bound once
+	spanBuf []byte    // scratch: one span's replacement
+	spanEff int32     // the rule that kept the text being rewritten, or none for scan
+	finds   []Finding // scratch: the findings in one string
+	fields  *fieldCache
 }
 
 // maxPooledScratch bounds the scratch buffers a pooled walker keeps.
@@ -88,7 +95,7 @@ func (w *walker) reset() {
 	for _, set := range w.sets {
 		clear(set) // after an error, objects were left open
 	}
-	w.s, w.b, w.out, w.tally, w.err, w.depth = "", nil, nil, nil, nil, 0
+	w.s, w.b, w.out, w.tally, w.err, w.depth, w.field = "", nil, nil, nil, nil, 0, Field{}
 	w.keys, w.stack = w.keys[:0], w.stack[:0]
 	w.arena, w.text = w.arena[:0], w.text[:0]
 	if cap(w.arena) > maxPooledScratch {

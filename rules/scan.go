@@ -57,16 +57,26 @@ func (w *walker) walk() bool {
 	i := skipWS(s, 0)
 	root := i
 	st, eff, decided := d.root, int32(0), false
+	from := int32(0) // the state of the value's container, whose category rules may match it
 	wrote := false
 	for {
 		// A value starts at i; write it in state st under rule eff.
 		if i >= len(s) {
 			return w.fail()
 		}
+		end, esc := -1, false // a scalar's end, once read
 		if !decided {
 			ds := &d.states[st]
 			eff = max(eff, ds.accept)
-			decided = ds.below <= eff
+			// A dropped scalar stays dropped unless a category rule keeps
+			// (a container may hold what a higher drop decides).
+			if ps := &d.states[from]; ps.catMask != 0 && (ps.catKept > eff || w.e.rules[eff].Action != Drop || s[i] == '{' || s[i] == '[') {
+				if eff, end, esc = w.categorize(ps, i, eff); w.err != nil {
+					return false
+				}
+			}
+			// Drops below a drop change nothing.
+			decided = ds.below <= eff || w.e.rules[eff].Action == Drop && ds.belowKept <= eff
 		}
 		if c := s[i]; c == '{' || c == '[' {
 			a := w.e.rules[eff].Action
@@ -109,10 +119,12 @@ func (w *walker) walk() bool {
 			goto member
 		} else {
 			start := i
-			var esc bool
-			if i, esc = w.scalarEnd(i); w.err != nil {
-				return false
+			if end < 0 {
+				if end, esc = w.scalarEnd(i); w.err != nil {
+					return false
+				}
 			}
+			i = end
 			wrote = w.scalar(start, i, esc, eff)
 		}
 
@@ -191,11 +203,17 @@ func (w *walker) walk() bool {
 					}
 					i = skipWS(s, i+1)
 				}
-				st, decided = d.stepHashed(f.st, key, h, &w.fold), false
+				st, decided, from = d.stepHashed(f.st, key, h, &w.fold), false, f.st
+				if d.states[f.st].catMask != 0 || w.e.cats.spans != nil || w.e.cats.text != nil {
+					w.field = w.classify(key, h)
+				} else {
+					w.field = Field{}
+				}
 			case f.decided:
 				decided = true
 			default:
-				st, decided = d.stepElem(f.st, f.idx), false
+				st, decided, from = d.stepElem(f.st, f.idx), false, f.st
+				w.field = Field{}
 				f.idx++
 			}
 		}
@@ -314,6 +332,32 @@ func (w *walker) pop() {
 	w.stack = w.stack[:len(w.stack)-1]
 }
 
+// categorize returns eff raised to the best category rule of the container
+// state ps that the value at i matches, by its member's name or, for a
+// string or number, by its whole text; and the scalar's end if it read it.
+func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
+	cs := w.field.Categories & ps.catMask
+	end, esc := -1, false
+	if v := w.e.cats.values; v != nil && ps.catMask&w.e.cats.detected != 0 {
+		if c := w.s[i]; c == '"' || c == '-' || c >= '0' && c <= '9' {
+			if end, esc = w.scalarEnd(i); w.err != nil {
+				return eff, end, esc
+			}
+			text := w.s[i:end]
+			if c == '"' {
+				text = w.strText(i, end, esc)
+			}
+			if f, ok := v.Match(text, w.field); ok {
+				cs |= f.Categories & ps.catMask
+			}
+		}
+	}
+	if cs != 0 {
+		eff = max(eff, ps.catAccept(cs))
+	}
+	return eff, end, esc
+}
+
 // scalar writes the string, number, boolean or null s[start:end] under rule
 // eff; esc says whether a string holds escapes.
 func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
@@ -321,7 +365,15 @@ func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 	r := &w.e.rules[eff]
 	switch r.Action {
 	case Keep:
+		if sc := w.e.cats.spans; sc != nil && w.s[start] == '"' && w.e.cats.spanMax > eff {
+			w.spanEff = eff
+			w.spans(start, end, esc, sc)
+			break
+		}
 		w.out = append(w.out, w.s[start:end]...)
+	case Scan:
+		w.spanEff = none
+		w.spans(start, end, esc, w.e.cats.text)
 	case Drop:
 		return false
 	case Redact:
@@ -335,18 +387,24 @@ func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 	return true
 }
 
+// strText returns the decoded text of the string s[start:end] (valid until
+// the next call).
+func (w *walker) strText(start, end int, esc bool) string {
+	str := w.s[start+1 : end-1]
+	if esc {
+		w.text = appendUnescaped(w.text[:0], str)
+		str = unsafe.String(unsafe.SliceData(w.text), len(w.text))
+	}
+	return str
+}
+
 // result is the gjson.Result the transforms read: Type, Raw, and for a
 // string Str, its decoded text (valid until the next call).
 func (w *walker) result(start, end int, esc bool) gjson.Result {
 	raw := w.s[start:end]
 	switch raw[0] {
 	case '"':
-		str := raw[1 : len(raw)-1]
-		if esc {
-			w.text = appendUnescaped(w.text[:0], str)
-			str = unsafe.String(unsafe.SliceData(w.text), len(w.text))
-		}
-		return gjson.Result{Type: gjson.String, Raw: raw, Str: str}
+		return gjson.Result{Type: gjson.String, Raw: raw, Str: w.strText(start, end, esc)}
 	case 't':
 		return gjson.Result{Type: gjson.True, Raw: raw}
 	case 'f':

@@ -72,7 +72,7 @@ func (w *refWalker) count(rule int32) {
 func (w *refWalker) value(v gjson.Result, st, eff int32) bool {
 	s := &w.e.dfa.states[st]
 	eff = max(eff, s.accept)
-	if s.below <= eff {
+	if s.below <= eff || w.e.rules[eff].Action == Drop && s.belowKept <= eff {
 		return w.decided(v, eff)
 	}
 	if a := w.e.rules[eff].Action; v.IsObject() && a != Keep && a != Drop && s.belowKept <= eff {

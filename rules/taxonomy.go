@@ -243,3 +243,21 @@ func (t *Taxonomy) Field(key string) Field {
 func (t *Taxonomy) FieldCategories(key string) CategorySet {
 	return t.Field(key).Categories
 }
+
+// detects reports whether any category in s has value detectors.
+func (t *Taxonomy) detects(s CategorySet) bool {
+	for c := range s.All() {
+		if int(c) < len(t.cats) && t.cats[c].detectors != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// all returns the set of every category of the taxonomy.
+func (t *Taxonomy) all() CategorySet {
+	if len(t.cats) == 0 {
+		return 0
+	}
+	return ^CategorySet(0) >> (MaxCategories - len(t.cats))
+}

@@ -1,0 +1,166 @@
+package rules
+
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// builtinTaxonomy is the taxonomy of policies that bring none. It is never
+// extended: a policy that extends categories brings its own.
+var builtinTaxonomy = sync.OnceValue(NewTaxonomy)
+
+// categoryRules is what an engine's category rules (`pseudonymize @contact`,
+// `scan notes`) need while rewriting.
+type categoryRules struct {
+	tax *Taxonomy
+	// values finds whether a whole value is of a category some category
+	// segment names; nil when none of those categories has detectors.
+	values   *Scanner
+	detected CategorySet // the categories values detects
+	// spans finds, in text the policy keeps, the spans of the categories
+	// whose bare rules (`@contact`) do not keep; nil if there are none.
+	spans *Scanner
+	// text finds every category's spans for the scan action; nil without
+	// scan rules.
+	text *Scanner
+	// spanRule is, per category, the priority of its bare rule, or none:
+	// what a span of that category becomes.
+	spanRule [MaxCategories]int32
+	spanMax  int32 // the best spanRule of the spans scanner's categories
+}
+
+func newCategoryRules(tax *Taxonomy, rs []compiledRule, pats []pattern) categoryRules {
+	c := categoryRules{tax: tax, spanMax: none}
+	for i := range c.spanRule {
+		c.spanRule[i] = none
+	}
+	var named, spanCats CategorySet
+	scan := false
+	for i, p := range pats {
+		scan = scan || rs[i].Action == Scan
+		seg, ok := p.category()
+		if !ok {
+			continue
+		}
+		named = named.With(seg.id)
+		if p.floating() {
+			c.spanRule[seg.id] = int32(i)
+			if rs[i].Action != Keep {
+				spanCats = spanCats.With(seg.id)
+				c.spanMax = max(c.spanMax, int32(i))
+			}
+		}
+	}
+	for cat := range named.All() {
+		if tax.detects(CategorySet(0).With(cat)) {
+			c.detected = c.detected.With(cat)
+		}
+	}
+	if c.detected != 0 {
+		c.values = tax.Scanner(c.detected)
+	}
+	if tax.detects(spanCats) {
+		c.spans = tax.Scanner(spanCats)
+	}
+	if scan {
+		c.text = tax.Scanner(tax.all())
+	}
+	return c
+}
+
+// redactedText replaces a span of free text.
+const redactedText = "[REDACTED]"
+
+// replaceSpan writes what replaces one finding in text: the action of the
+// bare rule of its categories (the best, when it has several). In kept text
+// (w.spanEff is the rule that kept it) only a rule that outranks the keep
+// acts; in scanned text (w.spanEff is none) a span no rule names is redacted.
+func (w *walker) replaceSpan(dst []byte, f Finding, span string) []byte {
+	c := &w.e.cats
+	best := int32(none)
+	for cat := range f.Categories.All() {
+		if r := c.spanRule[cat]; r > w.spanEff {
+			best = max(best, r)
+		}
+	}
+	if best == none {
+		if w.spanEff != none {
+			return append(dst, span...)
+		}
+		return append(dst, redactedText...)
+	}
+	r := &w.e.rules[best]
+	switch r.Action {
+	case Keep, Scan:
+		return append(dst, span...)
+	case Drop, Redact:
+		w.count(best)
+		return append(dst, redactedText...)
+	}
+	w.count(best)
+	var ok bool
+	if w.spanBuf, ok = r.tf.appendTo(w.spanBuf[:0], gjson.Result{Type: gjson.String, Str: span}); !ok {
+		return append(dst, redactedText...)
+	}
+	if b := w.spanBuf; len(b) >= 2 && b[0] == '"' {
+		return appendUnescaped(dst, unsafe.String(&b[1], len(b)-2))
+	}
+	return append(dst, w.spanBuf...)
+}
+
+// spans writes the string or number s[start:end] with the findings of sc
+// replaced (a number that is a finding as a whole becomes a string); a value
+// with no findings is copied as it came.
+func (w *walker) spans(start, end int, esc bool, sc *Scanner) {
+	raw := w.s[start:end]
+	text := raw
+	if raw[0] == '"' {
+		text = w.strText(start, end, esc)
+	} else if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		w.out = append(w.out, raw...) // true, false, null
+		return
+	}
+	w.finds = sc.AppendFindings(w.finds[:0], text, w.field)
+	if len(w.finds) == 0 {
+		w.out = append(w.out, raw...)
+		return
+	}
+	w.out = append(w.out, '"')
+	w.out = appendReplaced(w.out, text, w.finds, w.replace)
+	w.out = append(w.out, '"')
+}
+
+// fieldCache remembers what the taxonomy made of recent member names: a
+// document repeats its keys, and classifying a name costs far more than a
+// lookup. Names are kept by value, so the cache allocates only once.
+type fieldCache struct {
+	keys   [fieldCacheSize][maxCachedKey]byte
+	lens   [fieldCacheSize]uint8 // 0: empty
+	fields [fieldCacheSize]Field
+}
+
+const (
+	fieldCacheSize = 256
+	maxCachedKey   = 32
+)
+
+// classify returns the taxonomy's reading of the member name key, whose
+// keyHash is h.
+func (w *walker) classify(key string, h uint64) Field {
+	if len(key) == 0 || len(key) > maxCachedKey {
+		return w.e.cats.tax.Field(key)
+	}
+	if w.fields == nil {
+		w.fields = new(fieldCache)
+	}
+	c, i := w.fields, h>>56
+	if int(c.lens[i]) == len(key) && string(c.keys[i][:len(key)]) == key {
+		return c.fields[i]
+	}
+	f := w.e.cats.tax.Field(key)
+	copy(c.keys[i][:], key)
+	c.lens[i], c.fields[i] = uint8(len(key)), f
+	return f
+}

@@ -1,0 +1,170 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+var catKey = bytes.Repeat([]byte{7}, 32)
+
+func floor(path string) Rule { return Rule{Path: path, Action: Drop, Floor: true} }
+
+// TestCategoryRules pins what category rules do to whole values, spans of
+// text and their precedence against path rules, byte for byte.
+func TestCategoryRules(t *testing.T) {
+	ps := func(s string) string {
+		// The pseudonym the test policy gives s.
+		p, err := newPseudonymizer(catKey, "cat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := p.appendTo(nil, gjsonOf(s))
+		return strings.Trim(string(out), `"`)
+	}
+	tests := []struct {
+		name  string
+		keep  bool
+		rules []Rule
+		in    string
+		want  string
+	}{
+		{"a category matches field names in any naming style", true, []Rule{rule(Drop, "@contact")},
+			`{"email":"a@b.co","customerEmail":"x","e_mail":"y","Phone-Number":"z","sku":"A"}`, `{"sku":"A"}`},
+		{"and values a detector recognises whole", true, []Rule{rule(Drop, "@contact")},
+			`{"x":"ann@example.com","tags":["ann@example.com","vip"],"n":1}`, `{"tags":["vip"],"n":1}`},
+		{"and numbers", true, []Rule{rule(Redact, "@payment")},
+			`{"ref":4111111111111111,"qty":3}`, `{"ref":"[REDACTED]","qty":3}`},
+		{"a bare category holds at any depth", true, []Rule{rule(Drop, "@credentials")},
+			`{"user":{"name":"ann","password":"x","apiKey":"k","prefs":[{"pin":"1234"}]},"trace":"` + testJWT + `"}`,
+			`{"user":{"name":"ann","prefs":[{}]}}`},
+		{"a prefixed category holds only there", true, []Rule{rule(Drop, "customer.@contact")},
+			`{"customer":{"email":"a","addr":{"email":"b"}},"email":"c"}`, `{"customer":{"addr":{"email":"b"}},"email":"c"}`},
+		{"spans of kept text take the category's action", true, []Rule{rule(Pseudonymize, "@contact")},
+			`{"note":"write to ann@example.com today"}`, `{"note":"write to ` + ps("ann@example.com") + ` today"}`},
+		{"a whole value is transformed whole", false, []Rule{rule(Keep, "order"), rule(Mask, "@contact", "email")},
+			`{"order":{"id":7,"email":"ann@example.com","contact":"bob@example.org"}}`,
+			`{"order":{"id":7,"email":"a**@example.com","contact":"b**@example.org"}}`},
+		{"a named path beats a category", false, []Rule{rule(Keep, "customer.email"), rule(Keep, "customer.id"), rule(Drop, "@contact")},
+			`{"customer":{"email":"ann@example.com","id":"bob@example.org","note":"x"}}`, `{"customer":{"email":"ann@example.com","id":"bob@example.org"}}`},
+		{"a one-segment keep ties with a category: the stricter wins, in spans too", true, []Rule{rule(Keep, "note"), rule(Redact, "@contact"), rule(Keep, "memo")},
+			`{"note":"mail ann@example.com","memo":"mail ann@example.com","other":"mail ann@example.com"}`,
+			`{"note":"mail [REDACTED]","memo":"mail [REDACTED]","other":"mail [REDACTED]"}`},
+		{"a category counts as a literal: ties go to the stricter action", false, []Rule{rule(Keep, "customer.*"), rule(Redact, "@contact")},
+			`{"customer":{"email":"ann@example.com","id":1}}`, `{"customer":{"email":"[REDACTED]","id":1}}`},
+		{"scan replaces spans and keeps the words", false, []Rule{rule(Scan, "notes"), rule(Mask, "@payment", "last4")},
+			`{"notes":"card 4111 1111 1111 1111, mail ann@example.com, order 1234-5678","x":"ann@example.com"}`,
+			`{"notes":"card ***************1111, mail [REDACTED], order 1234-5678"}`},
+		{"scan keeps spans of kept categories", false, []Rule{rule(Scan, "notes"), rule(Keep, "@contact")},
+			`{"notes":"mail ann@example.com, token Bearer ` + testJWT + `"}`,
+			`{"notes":"mail ann@example.com, token [REDACTED]"}`},
+		{"scan reads escaped text", false, []Rule{rule(Scan, "notes")},
+			`{"notes":"\u0061nn@example.com said \"hi\""}`, `{"notes":"[REDACTED] said \"hi\""}`},
+		{"scan leaves text without findings as it came", false, []Rule{rule(Scan, "notes")},
+			`{"notes":"caf\u00e9 order A-1042"}`, `{"notes":"caf\u00e9 order A-1042"}`},
+		{"scan replaces a number that is a finding", false, []Rule{rule(Scan, "n.#")},
+			`{"n":[4111111111111111,42]}`, `{"n":["[REDACTED]",42]}`},
+		{"a floor holds under default keep and a keep", true, []Rule{rule(Keep, "auth.token"), floor("@credentials")},
+			`{"auth":{"token":"t0k","user":"ann"},"note":"use Bearer ` + testJWT + ` please","n":1}`,
+			`{"note":"use [REDACTED] please","n":1}`},
+		{"a floor outranks a more specific keep of a value detected whole", false, []Rule{rule(Keep, "trace.id"), floor("@credentials")},
+			`{"trace":{"id":"` + testJWT + `"}}`, `{}`},
+		{"drops below a drop change nothing", false, []Rule{rule(Keep, "a.b"), floor("@credentials")},
+			`{"a":{"b":"ok","password":"x"},"c":{"password":"y"}}`, `{"a":{"b":"ok"}}`},
+		{"a key that starts with @ is escaped", false, []Rule{rule(Keep, `\@type`)},
+			`{"@type":"Order","type":"x"}`, `{"@type":"Order"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := mustCompile(t, Policy{Partner: "cat", Key: catKey, KeepUnnamed: tt.keep, Rules: tt.rules})
+			got, err := e.Rewrite(nil, []byte(tt.in), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			want, err := oracle{e}.rewrite([]byte(tt.in))
+			if err != nil || canonical(got) != canonical(want) {
+				t.Errorf("oracle disagrees: %s (%v)", want, err)
+			}
+		})
+	}
+}
+
+// TestCategoryPaths pins the syntax: where a category may stand, how paths
+// with one normalize, and the errors.
+func TestCategoryPaths(t *testing.T) {
+	for _, tt := range []struct{ path, norm, err string }{
+		{"@contact", "@contact", ""},
+		{"**.@contact", "@contact", ""},
+		{"customer.@Contact", "", `want lower-case letters`},
+		{"customer.@contact", "customer.@contact", ""},
+		{"customer.**.@contact", "customer.**.@contact", ""},
+		{"@contact.email", "", "@contact must be the last segment"},
+		{`\@type`, `\@type`, ""},
+		{`a.\@type`, `a.\@type`, ""},
+		{"@", "", "want 1 to 32 characters"},
+	} {
+		norm, err := NormalizePath(tt.path)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", tt.path, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || norm != tt.norm {
+			t.Errorf("%s: normalized %q (%v), want %q", tt.path, norm, err, tt.norm)
+		}
+	}
+	_, err := Compile(Policy{Rules: []Rule{rule(Keep, "a"), rule(Drop, "@type")}})
+	var re *RuleError
+	if !errors.As(err, &re) || re.Index != 1 || !strings.Contains(err.Error(), `unknown category "type"`) || !strings.Contains(err.Error(), `write \@type`) {
+		t.Errorf("unknown category: %v", err)
+	}
+	_, err = Compile(Policy{Rules: []Rule{rule(Drop, "@contact"), rule(Keep, "**.@contact")}})
+	if err == nil || !strings.Contains(err.Error(), "already named") {
+		t.Errorf("two spellings of one category rule: %v", err)
+	}
+	tx := NewTaxonomy()
+	if err := tx.Extend("loyalty", []string{"member number"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := mustCompile(t, Policy{Taxonomy: tx, KeepUnnamed: true, Rules: []Rule{rule(Drop, "@loyalty")}})
+	got, _ := e.Rewrite(nil, []byte(`{"memberNumber":"L-1","n":1}`), nil)
+	if string(got) != `{"n":1}` {
+		t.Errorf("extended taxonomy: %s", got)
+	}
+}
+
+// TestCategoriesMatchOracle compares the rewriter with the oracle over
+// random documents full of personal data and random category policies.
+func TestCategoriesMatchOracle(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	for seed := range uint64(n) {
+		rng := newRand(seed)
+		p := Policy{Partner: "cat", Key: catKey, KeepUnnamed: rng.IntN(2) == 0, Rules: randomCategoryRules(rng)}
+		e, err := Compile(p)
+		if err != nil {
+			continue
+		}
+		doc := randomDoc(rng, 0)
+		tally := e.NewTally()
+		got, err := e.Rewrite(nil, doc, tally)
+		if err != nil {
+			t.Fatalf("seed %d: %v on %s", seed, err, doc)
+		}
+		want, err := oracle{e}.rewrite(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(got) || canonical(got) != canonical(want) {
+			t.Fatalf("seed %d\nrules %v\ndoc  %s\ngot  %s\nwant %s", seed, p.Rules, doc, got, want)
+		}
+	}
+}
