@@ -74,7 +74,7 @@ func TestQueryHeadersAndForms(t *testing.T) {
 	}
 	a := nthAudit(t, g, 1)
 	fields := fmt.Sprint(a.Fields)
-	for _, f := range []string{"{drop query.(default) 2 false}", "{pseudonymize query.user 1 false}", "{generalize query.age 1 false}", "{keep query.sort 1 false}",
+	for _, f := range []string{"{drop query.(default) 2 false}", "{pseudonymize query.user 1 false}", "{generalize query.age 1 false}", "{keep query.sort 2 false}",
 		"{drop header.x-real-ip 1 false}", "{drop header.x-user-email 1 false}", "{drop header.x-trace-secret 1 false}", "{keep header.cookie 1 false}",
 		"{pseudonymize header.x-customer 1 false}"} {
 		if !strings.Contains(fields, f) {
@@ -93,13 +93,13 @@ func TestChannelPrefixIgnoresCase(t *testing.T) {
 	route /x {
 		minimize p {
 			default keep
-			drop Header.X-Secret Query.token
+			drop Header.X-Trace Query.trace
 		}
 		reverse_proxy {{.Upstream}}
 	}`), map[string]string{"Upstream": u.addr()})
-	status, _, _ := post(t, g.url("/x?token=canary-q&n=1"), "application/json", []byte(`{"header":{"x-secret":"b"},"n":1}`), "X-Secret", "canary-h")
+	status, _, _ := post(t, g.url("/x?trace=canary-q&n=1"), "application/json", []byte(`{"header":{"x-trace":"b"},"n":1}`), "X-Trace", "canary-h")
 	r := u.last(t)
-	if status != 200 || r.URI != "/x?n=1" || r.Header.Get("X-Secret") != "" || string(r.Body) != `{"header":{"x-secret":"b"},"n":1}` {
+	if status != 200 || r.URI != "/x?n=1" || r.Header.Get("X-Trace") != "" || string(r.Body) != `{"header":{"x-trace":"b"},"n":1}` {
 		t.Errorf("%d %s %v %s", status, r.URI, r.Header, r.Body)
 	}
 }

@@ -83,15 +83,12 @@ func TestCommands(t *testing.T) {
 	out, stderr, code := runCaddy(t, body, env, "minimize", "preview", "--config", conf, "--partner", "shop", "--purpose", "support", "--explain")
 	want := `{"order":{"id":"o-1"},"card":{"number":"************1111"},"items":[{"sku":"A"}]}
 
-PATH               ACTION          RULE
-order.id           keep            order.id
-customer.id        drop            (default)
-customer.email     drop            (default)
-customer.password  drop            never customer.password
-customer           drop (emptied)  (default)
-card.number        mask last4      card.number
-items.0.sku        keep            items.#.sku
-items.0.n          drop            (default)
+PATH         ACTION        RULE
+order.id     keep          order.id
+customer     drop (whole)  (default)
+card.number  mask last4    card.number
+items.0.sku  keep          items.#.sku
+items.0.n    drop          (default)
 `
 	if code != 0 || out != want {
 		t.Errorf("preview: exit %d\n%s\nwant\n%s\nstderr %s", code, out, want, stderr)

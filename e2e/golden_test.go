@@ -140,7 +140,7 @@ func firstDiff(want, got string) string {
 //	  ...
 func TestGoldenPolicyErrors(t *testing.T) {
 	t.Parallel()
-	const rulesWanted = `want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize) or key, old_keys, default, never, purposes, purpose, consent, mode, response, max_body, max_depth, pass`
+	const rulesWanted = `want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize, scan) or key, old_keys, default, never, floor, category, purposes, purpose, consent, mode, response, max_body, max_depth, pass`
 	const keyWanted = "needs the gateway key: add `key {env.MINIMIZE_KEY}` (or {file.PATH})"
 	cases := []struct {
 		name   string

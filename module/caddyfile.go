@@ -40,7 +40,13 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    pseudonymize   <path>...
 //	    mask           <path> <style>
 //	    generalize     <path> <how>...
+//	    scan           <path>...
 //	    never          <path>...
+//	    floor          <category>... | none
+//	    category <name> {
+//	        fields    <field name>...
+//	        detectors <detector>...
+//	    }
 //	    purposes       <name>...
 //	    purpose_header <header>
 //	    purpose <name> {
@@ -136,6 +142,18 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 			h.Pass = append(h.Pass, types...)
+		case "category":
+			if err := h.parseCategory(d); err != nil {
+				return err
+			}
+		case "floor":
+			if h.Floors != nil {
+				return d.Err("only one floor line per policy: list every floor category on it")
+			}
+			h.Floors = d.RemainingArgs()
+			if len(h.Floors) == 0 {
+				return d.Errf("floor needs categories, or none (the default is floor %s)", strings.Join(DefaultFloors, " "))
+			}
 		case "never":
 			paths := d.RemainingArgs()
 			if len(paths) == 0 {
@@ -272,12 +290,47 @@ func (h *Handler) parseConsent(d *caddyfile.Dispenser, where map[string][]string
 	return nil
 }
 
+// parseCategory reads a category block: `category <name> { fields ...;
+// detectors ... }`, defining a category or extending a built-in one.
+func (h *Handler) parseCategory(d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.Err("category needs a name: category <name> { fields ...  detectors ... }")
+	}
+	name, at := d.Val(), fmt.Sprintf("%s:%d", d.File(), d.Line())
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	if _, dup := h.Categories[name]; dup {
+		return d.Errf("category %s is defined twice", name)
+	}
+	var c CategoryConfig
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch dir := d.Val(); dir {
+		case "fields":
+			c.Fields = append(c.Fields, d.RemainingArgs()...)
+		case "detectors":
+			c.Detectors = append(c.Detectors, d.RemainingArgs()...)
+		default:
+			return d.Errf("category %s: unknown subdirective %q: want fields or detectors", name, dir)
+		}
+	}
+	// Extend checks names, patterns and detectors; try it on its own.
+	if err := rules.NewTaxonomy().Extend(name, c.Fields, c.Detectors); err != nil {
+		return fmt.Errorf("%v, at %s", err, at)
+	}
+	if h.Categories == nil {
+		h.Categories = map[string]CategoryConfig{}
+	}
+	h.Categories[name] = c
+	return nil
+}
+
 // parseRuleLine reads one rule line (the current token is its action).
 func parseRuleLine(d *caddyfile.Dispenser) ([]RuleConfig, error) {
 	dir := d.Val()
 	a, err := rules.ParseAction(dir)
 	if err != nil {
-		return nil, d.Errf("unknown subdirective %q: want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize) or key, old_keys, default, never, purposes, purpose, consent, mode, response, max_body, max_depth, pass", dir)
+		return nil, d.Errf("unknown subdirective %q: want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize, scan) or key, old_keys, default, never, floor, category, purposes, purpose, consent, mode, response, max_body, max_depth, pass", dir)
 	}
 	args := d.RemainingArgs()
 	if len(args) == 0 {

@@ -65,7 +65,7 @@ func TestCaddyfileErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"minimize", "minimize needs the partner's name"},
 		{"minimize a b", "wrong argument count"},
-		{"minimize p {\n\tkeep a\n\tfrobnicate x\n}", `unknown subdirective "frobnicate": want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize) or key, old_keys, default, never, purposes, purpose, consent, mode, response, max_body, max_depth, pass, at Testfile:3`},
+		{"minimize p {\n\tkeep a\n\tfrobnicate x\n}", `unknown subdirective "frobnicate": want an action (keep, drop, redact, mask, pseudonymize, tokenize, generalize, scan) or key, old_keys, default, never, floor, category, purposes, purpose, consent, mode, response, max_body, max_depth, pass, at Testfile:3`},
 		{"minimize p {\n\tkeep a..b\n}", `keep: path "a..b" has an empty segment, at Testfile:2`},
 		{"minimize p {\n\tkeep\n}", "keep needs at least one path, at Testfile:2"},
 		{"minimize p {\n\tmask a\n}", "mask: mask takes one path and one style, e.g. mask card.number last4, at Testfile:2"},
@@ -86,6 +86,16 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t}\n}", `consent releases nothing`},
 		{"minimize p {\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t}\n}", `consent needs purposes`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t\tpseudonymize c.name\n\t}\n}", `minimize p: consent: pseudonymize c.name needs the gateway key: add ` + "`key {env.MINIMIZE_KEY}`" + ` (or {file.PATH}), at Testfile:7`},
+		{"minimize p {\n\tdrop @contacts\n}", `minimize p: path "@contacts": unknown category "contacts" (known: contact, identity, credentials, payment, demographic, network, device, location, cookies, children); to name a key that starts with @, write \@contacts, at Testfile:2`},
+		{"minimize p {\n\tkeep @contact.email\n}", `keep: path "@contact.email": a category names the field itself, so @contact must be the last segment, at Testfile:2`},
+		{"minimize p {\n\tkeep @credentials\n}", `minimize p: keep @credentials: credentials is a floor category, which no rule releases (see floor)`},
+		{"minimize p {\n\tfloor secrets\n}", `minimize p: floor "secrets": unknown category`},
+		{"minimize p {\n\tfloor none credentials\n}", `floor none cannot be listed with categories`},
+		{"minimize p {\n\tfloor\n}", `floor needs categories, or none (the default is floor credentials), at Testfile:2`},
+		{"minimize p {\n\tcategory Loyalty {\n\t\tfields member_no\n\t}\n}", `category name "Loyalty": want lower-case letters, then letters, digits, _ or -, at Testfile:2`},
+		{"minimize p {\n\tcategory loyalty {\n\t\tdetectors passport\n\t}\n}", `category "loyalty": unknown detector "passport"`},
+		{"minimize p {\n\tcategory loyalty {\n\t}\n}", `category "loyalty" is new and needs field patterns or detectors`},
+		{"minimize p {\n\tcategory loyalty {\n\t\tcolour red\n\t}\n}", `category loyalty: unknown subdirective "colour": want fields or detectors, at Testfile:3`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tleeway forever\n\t}\n}", `leeway "forever": want a duration up to 10m, such as 30s, at Testfile:4`},
 	}
 	for _, tt := range tests {

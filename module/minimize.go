@@ -55,6 +55,15 @@ type Handler struct {
 	// Never lists paths no rule, purpose or consent can release: they are
 	// dropped even under default keep and below a more specific keep.
 	Never []string `json:"never,omitempty"`
+	// Categories add categories to the built-in taxonomy (contact,
+	// identity, credentials, payment, demographic, network, device,
+	// location, cookies, children) or extend built-in ones, by name.
+	Categories map[string]CategoryConfig `json:"categories,omitempty"`
+	// Floors are the categories that no rule, purpose or consent can
+	// release from bodies and query strings: a field named like one or
+	// holding one is dropped, and such data is cut out of any text sent.
+	// Unset means ["credentials"]; ["none"] means no category floor.
+	Floors []string `json:"floors,omitempty"`
 	// Purposes lists the purposes the policy serves. When set, every request
 	// must name one of them in the purpose header.
 	Purposes []string `json:"purposes,omitempty"`
@@ -111,6 +120,21 @@ type Consent struct {
 	// Rules are what a consent may release; a token's scope picks among them.
 	Rules []RuleConfig `json:"rules"`
 }
+
+// CategoryConfig defines or extends a category.
+type CategoryConfig struct {
+	// Fields are field names in any naming style ("member number" matches
+	// memberNumber, member_number, MEMBER-NUMBER); a trailing "*" lets any
+	// words follow, a leading "!" excludes.
+	Fields []string `json:"fields,omitempty"`
+	// Detectors name value detectors (email, phone, card, iban, ipv4, ipv6,
+	// mac, ssn, jwt, bearer, aws_access_key, github_token, slack_token,
+	// stripe_key, google_api_key, private_key, birthdate).
+	Detectors []string `json:"detectors,omitempty"`
+}
+
+// DefaultFloors are the categories no policy releases unless it says so.
+var DefaultFloors = []string{"credentials"}
 
 // RuleConfig is one rule in JSON config.
 type RuleConfig struct {
@@ -203,8 +227,8 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 			return fmt.Errorf("pass %q: want a media type other than JSON, such as text/plain", mt)
 		}
 	}
+	var err error
 	if h.Key != "" {
-		var err error
 		if tmpl.Key, err = resolveKey(repl, h.Key); err != nil {
 			return err
 		}
@@ -216,6 +240,9 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 		}
 		tmpl.OldKeys = append(tmpl.OldKeys, old)
 	}
+	if tmpl.Taxonomy, err = h.taxonomy(); err != nil {
+		return err
+	}
 	base, err := ruleList(h.Rules)
 	if err != nil {
 		return err
@@ -223,6 +250,11 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 	for _, p := range h.Never {
 		base = append(base, rules.Rule{Path: p, Action: rules.Drop, Floor: true})
 	}
+	floors, err := h.floorRules(tmpl.Taxonomy, base)
+	if err != nil {
+		return err
+	}
+	base = append(base, floors...)
 	purposes := map[string][]rules.Rule{}
 	for _, p := range h.Purposes {
 		if p == "" || strings.ContainsAny(p, " \t,") {
