@@ -25,8 +25,8 @@ func (h *Handler) taxonomy() (*rules.Taxonomy, error) {
 }
 
 // floorRules returns the drops that hold the floor categories in bodies and
-// query strings. Headers are left to the built-in header rules: a partner's
-// API key travels in Authorization.
+// (as bare category rules) query strings. Headers are left to the built-in
+// header rules: a partner's API key travels in Authorization.
 func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule) ([]rules.Rule, error) {
 	floors := h.Floors
 	if floors == nil {
@@ -50,14 +50,14 @@ func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule) ([]rules.Rule
 		if _, ok := t.Category(c); !ok {
 			return nil, fmt.Errorf("floor %q: unknown category (known: %v)", c, t.Categories())
 		}
+		// The body's bare category rules hold in the query string too.
 		for _, path := range []string{"@" + c, "query.@" + c} {
-			if r, ok := named[path]; ok {
-				if r.Floor {
-					continue // also written as never
-				}
+			if r, ok := named[path]; ok && !r.Floor {
 				return nil, fmt.Errorf("%s %s: %s is a floor category, which no rule releases (see floor)", r.Action, r.Path, c)
 			}
-			out = append(out, rules.Rule{Path: path, Action: rules.Drop, Floor: true})
+		}
+		if r, ok := named["@"+c]; !ok || !r.Floor {
+			out = append(out, rules.Rule{Path: "@" + c, Action: rules.Drop, Floor: true})
 		}
 	}
 	return out, nil

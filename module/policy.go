@@ -146,6 +146,18 @@ func (ps *policySet) compile(rs []sourced) (*compiled, error) {
 		r.Path = rest
 		split[ch] = append(split[ch], r)
 	}
+	// A bare category (`pseudonymize @contact`) holds wherever such data
+	// sits: in the query string too, unless a query rule says otherwise.
+	// Not in headers, where a partner's own API key travels.
+	named := map[string]bool{}
+	for _, r := range split[chQuery] {
+		named[normalized(r.Path)] = true
+	}
+	for _, r := range split[chBody] {
+		if n := normalized(r.Path); strings.HasPrefix(n, "@") && !named[n] {
+			split[chQuery] = append(split[chQuery], r)
+		}
+	}
 	c := &compiled{}
 	for ch := range nChannels {
 		p := ps.tmpl
