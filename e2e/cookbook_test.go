@@ -185,13 +185,13 @@ func TestCookbookSupportDesk(t *testing.T) {
 	ticket := cookbookPayload(t, "support-desk")
 	ps := pseudonym(t, "support-desk", "cus_8812")
 
-	wantTicket := `{"ticket":{"subject":"Parcel not delivered","message":"Hello, my order ord_1042 has not arrived yet. Could you check where it is?",` +
+	wantTicket := `{"ticket":{"subject":"Parcel not delivered","message":"Hello, my order ord_1042 has not arrived yet. Could you check where it is? My card [REDACTED] was charged twice; call me on [REDACTED].",` +
 		`"channel":"email","priority":"normal","tags":["delivery","uk"]},` +
 		`"customer":{"id":"` + ps + `","name":"Jane Doe","email":"jane.doe@example.com","phone":"************0958","language":"en-GB"},` +
 		`"order":{"id":"ord_1042","created":"2026-11-20T14:03:11Z","status":"shipped",` +
 		`"items":[{"name":"Caddy in Action","qty":1},{"name":"Gopher mug","qty":2}],` +
 		`"shipping":{"carrier":"Royal Mail","tracking":"RM123456789GB","instructions":"[REDACTED]","address":{"city":"London","postcode":"NW1","country":"GB"}}}}`
-	wantRefund := `{"ticket":{"subject":"Parcel not delivered","message":"Hello, my order ord_1042 has not arrived yet. Could you check where it is?",` +
+	wantRefund := `{"ticket":{"subject":"Parcel not delivered","message":"Hello, my order ord_1042 has not arrived yet. Could you check where it is? My card [REDACTED] was charged twice; call me on [REDACTED].",` +
 		`"channel":"email","priority":"normal","tags":["delivery","uk"]},` +
 		`"customer":{"id":"` + ps + `","name":"Jane Doe","email":"jane.doe@example.com","phone":"************0958","language":"en-GB"},` +
 		`"order":{"id":"ord_1042","created":"2026-11-20T14:03:11Z","status":"shipped","total":129.90,"currency":"EUR",` +
@@ -212,7 +212,7 @@ func TestCookbookSupportDesk(t *testing.T) {
 	assertRefused(t, "no purpose", u, before, status, resp, 403, "purpose-required",
 		"this partner's policy requires a purpose header naming one of: ticket, refund")
 
-	sensitive := []string{"correct-horse", "533401876", "passport", "4111111111111111", "737", "12/29", "Baker", "6XE", "Key safe", "4096", "1987", "new_device", "cus_8812", "7946"}
+	sensitive := []string{"correct-horse", "533401876", "passport", "4111111111111111", "4111 1111", "737", "12/29", "Baker", "6XE", "Key safe", "4096", "1987", "new_device", "cus_8812", "7946"}
 	assertAbsent(t, "what the support desk received", received, sensitive...)
 	assertNotLogged(t, g.logs(), append(sensitive, "jane.doe", "Jane Doe")...)
 	if a := nthAudit(t, g, 2); a.Partner != "support-desk" || a.Purpose != "refund" || a.Outcome != "forwarded" {
