@@ -21,20 +21,27 @@ type Scanner struct {
 	cats    [numDetectors]CategorySet // the categories each detector reports
 	fields  *fieldMatcher             // reads labels such as "DOB:" in free text
 	maxYear int                       // birth dates after this year are not plausible
-	// Prefilters: no enabled detector finds a span shorter than minLen;
-	// unless wholeAny, a value that is one finding starts with a byte in
-	// starts or (an email) holds an '@'.
-	minLen   int
-	wholeAny bool
-	email    bool
-	starts   [256]bool
+	// Prefilters: no enabled detector finds a span shorter than minLen; a
+	// value that is one finding starts with a byte in starts, or is an
+	// email (holds an '@') or an IBAN (two letters, two digits).
+	minLen int
+	email  bool
+	iban   bool
+	starts [256]bool
 }
 
-// tokenStarts are the bytes a token detector's finding starts with: a
-// value that is one such token as a whole starts there.
-var tokenStarts = [numDetectors]string{
+const (
+	digitBytes = "0123456789"
+	hexBytes   = digitBytes + "abcdefABCDEF"
+)
+
+// findingStarts are the bytes each detector's findings start with (the
+// email and IBAN detectors have their own prefilters).
+var findingStarts = [numDetectors]string{
 	detPrivateKey: "-", detJWT: "e", detBearer: "Bb", detAWSKey: "A", detGitHubToken: "g",
 	detSlackToken: "x", detStripeKey: "prs", detGoogleKey: "A",
+	detCard: digitBytes, detSSN: digitBytes, detIPv4: digitBytes, detBirthDate: digitBytes,
+	detPhone: digitBytes + "+(", detIPv6: hexBytes + ":", detMAC: hexBytes,
 }
 
 // minSpan is the shortest span each detector finds (a lower bound; 0 means
@@ -50,15 +57,14 @@ func newScanner(enabled detectorSet, cats [numDetectors]CategorySet, fields *fie
 	s := &Scanner{enabled: enabled, cats: cats, fields: fields, maxYear: time.Now().Year(), minLen: 1 << 30}
 	for d := range enabled.all() {
 		s.minLen = min(s.minLen, max(minSpan[d], len("a@b.cd")))
-		switch {
-		case d == detEmail:
+		switch d {
+		case detEmail:
 			s.email = true
-		case tokenStarts[d] != "":
-			for i := 0; i < len(tokenStarts[d]); i++ {
-				s.starts[tokenStarts[d][i]] = true
-			}
-		default:
-			s.wholeAny = true
+		case detIBAN:
+			s.iban = true
+		}
+		for i := 0; i < len(findingStarts[d]); i++ {
+			s.starts[findingStarts[d][i]] = true
 		}
 	}
 	return s
@@ -117,7 +123,7 @@ func (s *Scanner) AppendFindings(dst []Finding, text string, f Field) []Finding 
 // that kind.
 func (s *Scanner) Match(value string, f Field) (Finding, bool) {
 	trimmed := strings.TrimSpace(value)
-	if len(trimmed) < s.minLen || !s.wholeAny && !s.starts[trimmed[0]] && !(s.email && strings.IndexByte(trimmed, '@') > 0) {
+	if len(trimmed) < s.minLen || !s.couldBeOne(trimmed) {
 		return Finding{}, false
 	}
 	var buf [4]Finding
@@ -127,6 +133,16 @@ func (s *Scanner) Match(value string, f Field) (Finding, bool) {
 	}
 	return Finding{}, false
 }
+
+// couldBeOne reports whether v, trimmed, could be a single finding.
+func (s *Scanner) couldBeOne(v string) bool {
+	return s.starts[v[0]] ||
+		s.email && strings.IndexByte(v, '@') > 0 ||
+		s.iban && len(v) >= 4 && isLetter(v[0]) && isLetter(v[1]) && isDigit(v[2]) && isDigit(v[3])
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // spanFinder is the state of one scan: the candidates found so far, then
 // resolve keeps the ones that win. Candidates live in an array so that a
