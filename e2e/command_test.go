@@ -123,6 +123,22 @@ items.0.n    drop          (default)
 		t.Errorf("other subject: %s", out)
 	}
 
+	// Spans in scanned text, and the credentials floor, explained.
+	desk, err := filepath.Abs("../caddyfile/support-desk.Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runCaddy(t, string(cookbookPayload(t, "support-desk")), env, "minimize", "preview", "--config", desk, "--partner", "support-desk", "--purpose", "ticket", "--explain")
+	for _, line := range []string{
+		"\nticket.message                   scan (card: redact, phone: redact)  ticket.message\n",
+		"\ncustomer.password                drop                                floor @credentials\n",
+		"\ncustomer.identity                drop (whole)                        never customer.identity\n",
+	} {
+		if code != 0 || !strings.Contains(out, line) {
+			t.Errorf("preview of the support desk lacks %q: exit %d\n%s\n%s", line, code, out, stderr)
+		}
+	}
+
 	// Exit codes: refused body 3, missing purpose 3, policy error 1, usage 2.
 	for _, c := range []struct {
 		name, stdin string

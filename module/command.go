@@ -136,6 +136,15 @@ type previewDecision struct {
 	Floor  bool     `json:"floor,omitempty"`
 	Whole  bool     `json:"whole,omitempty"`
 	Pruned bool     `json:"pruned,omitempty"`
+	// Spans are the findings replaced in kept or scanned text.
+	Spans []previewSpan `json:"spans,omitempty"`
+}
+
+type previewSpan struct {
+	Detector string   `json:"detector"`
+	Action   string   `json:"action"`
+	Args     []string `json:"args,omitempty"`
+	Rule     string   `json:"rule"`
 }
 
 func runPreview(cmd *cobra.Command) error {
@@ -199,20 +208,28 @@ func runPreview(cmd *cobra.Command) error {
 			return err
 		}
 		for _, d := range ds {
-			rule := d.Rule.Path
-			if rule != "(default)" {
-				rule = displayPath(rule)
-			}
-			res.Decisions = append(res.Decisions, previewDecision{
-				Path: d.Path, Action: d.Rule.Action.String(), Args: d.Rule.Args, Rule: rule,
+			pd := previewDecision{
+				Path: d.Path, Action: d.Rule.Action.String(), Args: d.Rule.Args, Rule: ruleName(d.Rule),
 				Floor: d.Rule.Floor, Whole: d.Whole, Pruned: d.Pruned,
-			})
+			}
+			for _, sp := range d.Spans {
+				pd.Spans = append(pd.Spans, previewSpan{sp.Detector, sp.Rule.Action.String(), sp.Rule.Args, ruleName(sp.Rule)})
+			}
+			res.Decisions = append(res.Decisions, pd)
 		}
 		if !explain {
 			res.Decisions = nil
 		}
 	}
 	return printPreview(cmd.OutOrStdout(), res, format)
+}
+
+// ruleName is how previews name a rule: its path as records write it.
+func ruleName(r rules.Rule) string {
+	if strings.HasPrefix(r.Path, "(") {
+		return r.Path // (default), (scan)
+	}
+	return displayPath(r.Path)
 }
 
 func printPreview(w io.Writer, res previewResult, format string) error {
@@ -245,8 +262,18 @@ func printPreview(w io.Writer, res previewResult, format string) error {
 		case d.Whole:
 			action += " (whole)"
 		}
+		if len(d.Spans) > 0 {
+			var spans []string
+			for _, sp := range d.Spans {
+				spans = append(spans, sp.Detector+": "+strings.Join(append([]string{sp.Action}, sp.Args...), " "))
+			}
+			action += " (" + strings.Join(spans, ", ") + ")"
+		}
 		rule := d.Rule
-		if d.Floor {
+		switch {
+		case d.Floor && strings.HasPrefix(rule, "@"):
+			rule = "floor " + rule // a floor category
+		case d.Floor:
 			rule = "never " + rule
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Path, paint(color, d.Action, action), rule)

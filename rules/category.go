@@ -70,6 +70,18 @@ func newCategoryRules(tax *Taxonomy, rs []compiledRule, pats []pattern) category
 	return c
 }
 
+// ruleFor returns the bare rule that decides finding f in text that rule
+// eff keeps (none: scanned text), or none if no rule outranks eff.
+func (c *categoryRules) ruleFor(f Finding, eff int32) int32 {
+	best := int32(none)
+	for cat := range f.Categories.All() {
+		if r := c.spanRule[cat]; r > eff {
+			best = max(best, r)
+		}
+	}
+	return best
+}
+
 // redactedText replaces a span of free text.
 const redactedText = "[REDACTED]"
 
@@ -78,13 +90,7 @@ const redactedText = "[REDACTED]"
 // (w.spanEff is the rule that kept it) only a rule that outranks the keep
 // acts; in scanned text (w.spanEff is none) a span no rule names is redacted.
 func (w *walker) replaceSpan(dst []byte, f Finding, span string) []byte {
-	c := &w.e.cats
-	best := int32(none)
-	for cat := range f.Categories.All() {
-		if r := c.spanRule[cat]; r > w.spanEff {
-			best = max(best, r)
-		}
-	}
+	best := w.e.cats.ruleFor(f, w.spanEff)
 	if best == none {
 		if w.spanEff != none {
 			return append(dst, span...)

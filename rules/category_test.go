@@ -168,3 +168,31 @@ func TestCategoriesMatchOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainSpans: Explain lists what happened to the findings in kept
+// and scanned text, as the rewriter did it.
+func TestExplainSpans(t *testing.T) {
+	e := mustCompile(t, Policy{KeepUnnamed: true, Key: catKey, Rules: []Rule{
+		rule(Scan, "notes"), rule(Mask, "@payment", "last4"), rule(Keep, "memo"), floor("@credentials"),
+	}})
+	ds, err := e.Explain([]byte(`{"notes":"card 4111 1111 1111 1111, mail ann@example.com","memo":"card 4111 1111 1111 1111","x":"token Bearer ` + testJWT + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		line := d.Path + "=" + d.Rule.Action.String()
+		for _, s := range d.Spans {
+			line += " " + s.Detector + ":" + s.Rule.Action.String() + ":" + s.Rule.Path
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"notes=scan card:mask:@payment email:redact:(scan)",
+		"memo=keep card:mask:@payment", // keep memo (1 literal) ties with @payment: mask is stricter
+		"x=keep bearer:drop:@credentials",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

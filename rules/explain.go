@@ -17,6 +17,13 @@ type Decision struct {
 	Rule   Rule   // the deciding rule; Path "(default)" for the default
 	Whole  bool   // a container decided as a whole
 	Pruned bool   // a container dropped because nothing in it survived
+	Spans  []Span // what happened to the personal data found in kept or scanned text
+}
+
+// Span is what happened to one finding inside a text.
+type Span struct {
+	Detector string
+	Rule     Rule // the category's bare rule; Path "(scan)" when a scan redacted a span no rule names
 }
 
 // Explain validates src as Rewrite does and lists the decisions, in
@@ -38,7 +45,11 @@ func (e *Engine) explain(v gjson.Result, path []any, eff int, out *[]Decision) {
 	}
 	transformed := r.Action != Keep && r.Action != Drop
 	if !(v.IsObject() || v.IsArray()) || !e.ruleBelow(path, eff, r.Action == Drop) || (v.IsObject() && transformed && !e.ruleBelow(path, eff, true)) {
-		*out = append(*out, Decision{Path: pathText(path), Rule: r, Whole: v.IsObject() || v.IsArray()})
+		d := Decision{Path: pathText(path), Rule: r, Whole: v.IsObject() || v.IsArray()}
+		if !d.Whole {
+			d.Spans = e.explainSpans(v, path, int32(eff))
+		}
+		*out = append(*out, d)
 		return
 	}
 	mark := len(*out)
@@ -177,4 +188,39 @@ func matches(segs []segment, path []any, cats CategorySet) bool {
 		ok = s.kind == segAny || s.kind == segElem || (s.kind == segLit && s.lit == strconv.Itoa(step))
 	}
 	return ok && matches(segs[1:], path[1:], cats)
+}
+
+// explainSpans lists the findings the rewriter replaces or keeps in the
+// scalar v at path, decided by rule eff, as spans does.
+func (e *Engine) explainSpans(v gjson.Result, path []any, eff int32) []Span {
+	c := &e.cats
+	sc, spanEff := c.spans, eff
+	switch {
+	case e.rules[eff].Action == Scan:
+		sc, spanEff = c.text, none
+	case e.rules[eff].Action != Keep || v.Type != gjson.String || c.spanMax <= eff:
+		return nil
+	}
+	text, ok := scalarText(v)
+	if !ok || sc == nil {
+		return nil
+	}
+	var f Field
+	if len(path) > 0 {
+		if key, ok := path[len(path)-1].(string); ok {
+			f = c.tax.Field(key)
+		}
+	}
+	var out []Span
+	for _, x := range sc.AppendFindings(nil, text, f) {
+		s := Span{Detector: x.Detector.String(), Rule: Rule{Path: "(scan)", Action: Redact}}
+		switch r := c.ruleFor(x, spanEff); {
+		case r != none:
+			s.Rule = e.rules[r].Rule
+		case spanEff != none:
+			continue // kept text: the span stays
+		}
+		out = append(out, s)
+	}
+	return out
 }
