@@ -133,9 +133,22 @@ func TestDetectorQuality(t *testing.T) {
 
 func readJSONL[T any](t *testing.T, name string, fn func(T)) {
 	t.Helper()
+	if err := readJSONLErr(name, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readJSONLFile is readJSONL for callers without a *testing.T; it panics.
+func readJSONLFile[T any](name string, fn func(T)) {
+	if err := readJSONLErr(name, fn); err != nil {
+		panic(err)
+	}
+}
+
+func readJSONLErr[T any](name string, fn func(T)) error {
 	f, err := os.Open(filepath.Join(corpusDir, name))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -143,13 +156,11 @@ func readJSONL[T any](t *testing.T, name string, fn func(T)) {
 	for line := 1; sc.Scan(); line++ {
 		var v T
 		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", name, line, err)
+			return fmt.Errorf("%s:%d: %v", name, line, err)
 		}
 		fn(v)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	return sc.Err()
 }
 
 // checkMinSpan keeps minSpan a lower bound: a scanner skips texts shorter
