@@ -27,7 +27,9 @@ func (h *Handler) taxonomy() (*rules.Taxonomy, error) {
 // floorRules returns the drops that hold the floor categories in bodies and
 // (as bare category rules) query strings. Headers are left to the built-in
 // header rules: a partner's API key travels in Authorization.
-func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule) ([]rules.Rule, error) {
+// A rule in base or in another layer (a purpose, the consent) that names a
+// floor category is an error: it could never apply.
+func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule, layers ...[]rules.Rule) ([]rules.Rule, error) {
 	floors := h.Floors
 	if floors == nil {
 		floors = DefaultFloors
@@ -41,9 +43,15 @@ func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule) ([]rules.Rule
 	if t == nil {
 		t = rules.NewTaxonomy()
 	}
-	named := map[string]rules.Rule{}
-	for _, r := range base {
-		named[displayPath(r.Path)] = r
+	released, floored := map[string]rules.Rule{}, map[string]bool{}
+	for _, rs := range append([][]rules.Rule{base}, layers...) {
+		for _, r := range rs {
+			if n := displayPath(r.Path); r.Floor {
+				floored[n] = true
+			} else {
+				released[n] = r
+			}
+		}
 	}
 	var out []rules.Rule
 	for _, c := range floors {
@@ -52,11 +60,11 @@ func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule) ([]rules.Rule
 		}
 		// The body's bare category rules hold in the query string too.
 		for _, path := range []string{"@" + c, "query.@" + c} {
-			if r, ok := named[path]; ok && !r.Floor {
+			if r, ok := released[path]; ok {
 				return nil, fmt.Errorf("%s %s: %s is a floor category, which no rule releases (see floor)", r.Action, r.Path, c)
 			}
 		}
-		if r, ok := named["@"+c]; !ok || !r.Floor {
+		if !floored["@"+c] { // unless also written as never
 			out = append(out, rules.Rule{Path: "@" + c, Action: rules.Drop, Floor: true})
 		}
 	}

@@ -250,11 +250,6 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 	for _, p := range h.Never {
 		base = append(base, rules.Rule{Path: p, Action: rules.Drop, Floor: true})
 	}
-	floors, err := h.floorRules(tmpl.Taxonomy, base)
-	if err != nil {
-		return err
-	}
-	base = append(base, floors...)
 	purposes := map[string][]rules.Rule{}
 	for _, p := range h.Purposes {
 		if p == "" || strings.ContainsAny(p, " \t,") {
@@ -290,6 +285,15 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 			return fmt.Errorf("consent: %w", err)
 		}
 	}
+	layers := [][]rules.Rule{consent}
+	for _, p := range h.Purposes {
+		layers = append(layers, purposes[p])
+	}
+	floors, err := h.floorRules(tmpl.Taxonomy, base, layers...)
+	if err != nil {
+		return err
+	}
+	base = append(base, floors...)
 	if h.policies, err = newPolicySet(tmpl, base, purposes, consent); err != nil {
 		return err
 	}
