@@ -60,7 +60,9 @@ func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule, layers ...[]r
 		}
 		// The body's bare category rules hold in the query string too.
 		for _, path := range []string{"@" + c, "query.@" + c} {
-			if r, ok := released[path]; ok {
+			if r, ok := released[path]; ok && r.Action == rules.Drop {
+				return nil, fmt.Errorf("drop %s: %s is a floor category, dropped already; remove the rule", r.Path, c)
+			} else if ok {
 				return nil, fmt.Errorf("%s %s: %s is a floor category, which no rule releases (see floor)", r.Action, r.Path, c)
 			}
 		}
