@@ -139,6 +139,21 @@ items.0.n    drop          (default)
 		}
 	}
 
+	// categories: which category a field name is in, in any naming style,
+	// with a partner's own categories.
+	if out, stderr, code = runCaddy(t, "", nil, "minimize", "categories", "customerEmail", "card_number", "lastLoginAt", "X-Forwarded-For"); code != 0 ||
+		out != "customerEmail\tcontact\ncard_number\tpayment\nlastLoginAt\t(none)\nX-Forwarded-For\tnetwork\n" {
+		t.Errorf("categories: %d %q %s", code, out, stderr)
+	}
+	loyal := filepath.Join(dir, "loyalty.Caddyfile")
+	_ = os.WriteFile(loyal, []byte(":8080 {\n\tminimize club {\n\t\tcategory loyalty {\n\t\t\tfields member_number\n\t\t}\n\t\tdrop @loyalty\n\t}\n}\n"), 0o600)
+	if out, stderr, code = runCaddy(t, "", nil, "minimize", "categories", "--config", loyal, "--partner", "club", "MemberNumber"); code != 0 || out != "MemberNumber\tloyalty\n" {
+		t.Errorf("categories of a partner: %d %q %s", code, out, stderr)
+	}
+	if out, _, code = runCaddy(t, "", nil, "minimize", "categories"); code != 0 || !strings.Contains(out, "@credentials\n  detectors: private_key, jwt, bearer,") {
+		t.Errorf("categories list: %d %s", code, out)
+	}
+
 	// Exit codes: refused body 3, missing purpose 3, policy error 1, usage 2.
 	for _, c := range []struct {
 		name, stdin string

@@ -44,16 +44,17 @@ const (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "minimize",
-		Usage: "preview | consent | keygen",
+		Usage: "preview | categories | consent | keygen",
 		Short: "Preview policies, mint consent tokens and make keys for caddy-minimize",
 		Long: `
 Tools for the platform engineers who write minimize policies:
 
-  caddy minimize preview  shows what a partner would receive for a sample body
-  caddy minimize consent  mints a signed consent token, for tests and staging
-  caddy minimize keygen   makes a new master key`,
+  caddy minimize preview     shows what a partner would receive for a sample body
+  caddy minimize categories  lists the data categories, or says which a field name is in
+  caddy minimize consent     mints a signed consent token, for tests and staging
+  caddy minimize keygen      makes a new master key`,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.AddCommand(previewCommand(), consentCommand(), keygenCommand())
+			cmd.AddCommand(previewCommand(), categoriesCommand(), consentCommand(), keygenCommand())
 		},
 	})
 }
@@ -304,6 +305,19 @@ func isTerminal(w io.Writer) bool {
 
 // loadHandler adapts a config and sets up its minimize handler for partner.
 func loadHandler(config, adapter, partner string) (*Handler, error) {
+	h, err := findHandler(config, adapter, partner)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.setup(caddy.NewReplacer()); err != nil {
+		return nil, fail(exitPolicy, "%v", err)
+	}
+	return h, nil
+}
+
+// findHandler adapts a config and decodes its minimize handler for
+// partner, without resolving keys.
+func findHandler(config, adapter, partner string) (*Handler, error) {
 	cfg, _, _, err := caddycmd.LoadConfig(config, adapter)
 	if err != nil {
 		return nil, fail(exitPolicy, "%v", err)
@@ -335,9 +349,6 @@ func loadHandler(config, adapter, partner string) (*Handler, error) {
 		return nil, fail(exitPolicy, "%v", err)
 	}
 	h.logger = zap.NewNop()
-	if err := h.setup(caddy.NewReplacer()); err != nil {
-		return nil, fail(exitPolicy, "%v", err)
-	}
 	return h, nil
 }
 

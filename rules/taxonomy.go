@@ -261,3 +261,14 @@ func (t *Taxonomy) all() CategorySet {
 	}
 	return ^CategorySet(0) >> (MaxCategories - len(t.cats))
 }
+
+// FieldPatterns returns category c's field patterns as they are written.
+func (t *Taxonomy) FieldPatterns(c Category) []string {
+	var out []string
+	if int(c) < len(t.cats) {
+		for _, p := range t.cats[c].patterns {
+			out = append(out, p.pat.String())
+		}
+	}
+	return out
+}

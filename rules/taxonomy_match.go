@@ -37,6 +37,18 @@ type fieldPattern struct {
 	exclude bool // leading !: matching keys get nothing from this match
 }
 
+// String writes the pattern as it could be given to Extend.
+func (p fieldPattern) String() string {
+	s := strings.Join(p.words, " ")
+	if p.exclude {
+		s = "!" + s
+	}
+	if p.open {
+		s += "*"
+	}
+	return s
+}
+
 // parseFieldPattern parses one pattern with the same word splitting that
 // field names get.
 func parseFieldPattern(p string) (fieldPattern, error) {
