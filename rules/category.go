@@ -145,10 +145,12 @@ type fieldCache struct {
 	keys   [fieldCacheSize][maxCachedKey]byte
 	lens   [fieldCacheSize]uint8 // 0: empty
 	fields [fieldCacheSize]Field
+	next   [fieldCacheSize / fieldCacheWays]uint8 // per set, the slot a miss replaces
 }
 
 const (
-	fieldCacheSize = 256
+	fieldCacheSize = 256 // 64 sets: a hash's top 6 bits pick one
+	fieldCacheWays = 4
 	maxCachedKey   = 32
 )
 
@@ -161,12 +163,19 @@ func (w *walker) classify(key string, h uint64) Field {
 	if w.fields == nil {
 		w.fields = new(fieldCache)
 	}
-	c, i := w.fields, h>>56
-	if int(c.lens[i]) == len(key) && string(c.keys[i][:len(key)]) == key {
-		return c.fields[i]
+	// Four ways: a name lives in one of four slots of its set; a miss
+	// replaces them in turn.
+	c := w.fields
+	set := (h * 0x9e3779b97f4a7c15 >> 58) * fieldCacheWays
+	for j := set; j < set+fieldCacheWays; j++ {
+		if int(c.lens[j]) == len(key) && string(c.keys[j][:len(key)]) == key {
+			return c.fields[j]
+		}
 	}
 	f := w.e.cats.tax.Field(key)
-	copy(c.keys[i][:], key)
-	c.lens[i], c.fields[i] = uint8(len(key)), f
+	j := set + uint64(c.next[set/fieldCacheWays])
+	c.next[set/fieldCacheWays] = (c.next[set/fieldCacheWays] + 1) % fieldCacheWays
+	copy(c.keys[j][:], key)
+	c.lens[j], c.fields[j] = uint8(len(key)), f
 	return f
 }

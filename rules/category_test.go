@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -194,5 +195,25 @@ func TestExplainSpans(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestFieldCache: the walker's cache of classified member names answers as
+// the taxonomy does, whatever names share a set, whatever their length.
+func TestFieldCache(t *testing.T) {
+	e := mustCompile(t, Policy{Rules: []Rule{floor("@credentials")}})
+	w := &walker{e: e}
+	names := []string{"email", "Email", "EMAIL", "customerEmail", "password", "passwordHash", "id", "sku", "card_number",
+		"a_very_long_field_name_that_is_not_cached_password", "x-forwarded-for", "note", "é-mail", ""}
+	for i := range 500 {
+		names = append(names, fmt.Sprintf("field%dEmail", i), fmt.Sprintf("k%d", i))
+	}
+	rng := newRand(7)
+	for range 20000 {
+		k := names[rng.IntN(len(names))]
+		var scratch []byte
+		if got, want := w.classify(k, keyHash(k, &scratch)), e.cats.tax.Field(k); got != want {
+			t.Fatalf("%q: cache %v, taxonomy %v", k, got, want)
+		}
 	}
 }
