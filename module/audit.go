@@ -30,6 +30,11 @@ type disclosure struct {
 	problem string // the problem's slug, when rejected (or would be, in report mode)
 	status  int    // the problem's status, when rejected
 	elapsed time.Duration
+
+	// Room for log's fields and the entries of the fields list, so they
+	// are not allocated apart: the encoder is done with both on return.
+	logFields [14]zap.Field
+	entry     ruleEntry
 }
 
 type disclosureConsent struct {
@@ -38,18 +43,23 @@ type disclosureConsent struct {
 	granted []string
 }
 
-func (c disclosureConsent) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+func (c *disclosureConsent) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("outcome", string(c.outcome))
 	if c.jti != "" {
 		enc.AddString("jti", c.jti)
 	}
 	if c.granted != nil {
-		return enc.AddArray("granted", zapcore.ArrayMarshalerFunc(func(a zapcore.ArrayEncoder) error {
-			for _, p := range c.granted {
-				a.AppendString(p)
-			}
-			return nil
-		}))
+		return enc.AddArray("granted", (*grantedPaths)(&c.granted))
+	}
+	return nil
+}
+
+// grantedPaths are the consent rules a token released.
+type grantedPaths []string
+
+func (g *grantedPaths) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	for _, p := range *g {
+		a.AppendString(p)
 	}
 	return nil
 }
@@ -60,42 +70,65 @@ type fieldCounts struct {
 	tally rules.Tally
 }
 
-// allFields is every channel's counts, logged as one list.
-type allFields [nChannels]fieldCounts
+// allFields is every channel's counts of a disclosure, logged as one list.
+type allFields disclosure
 
 // MarshalLogArray writes one entry per rule that decided something: the
 // action, the rule's normalized path ("(default)" for body fields no rule
 // names, "query.(default)" and so on for the other channels), the count.
-func (fs allFields) MarshalLogArray(a zapcore.ArrayEncoder) error {
-	for ch, f := range fs {
-		if err := f.marshal(a, channel(ch)); err != nil {
+func (d *allFields) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	for ch := range d.fields {
+		if err := d.fields[ch].marshal(a, channel(ch), &d.entry); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (f fieldCounts) marshal(a zapcore.ArrayEncoder, ch channel) error {
+// defaultPaths are the default rule's paths as the record names them, by
+// channel: built once rather than per request.
+var defaultPaths = func() (p [nChannels]string) {
+	for ch := range p {
+		p[ch] = channelPrefix[ch] + "(default)"
+	}
+	return p
+}()
+
+// marshal appends f's entries to a, using e for each in turn.
+func (f *fieldCounts) marshal(a zapcore.ArrayEncoder, ch channel, e *ruleEntry) error {
 	for i, n := range f.tally {
 		if n == 0 {
 			continue
 		}
-		r, path := f.rules[i], f.paths[i]
+		r, path := &f.rules[i], f.paths[i]
 		if i == 0 {
-			path = channelPrefix[ch] + path
-		}
-		err := a.AppendObject(zapcore.ObjectMarshalerFunc(func(o zapcore.ObjectEncoder) error {
-			o.AddString("action", r.Action.String())
-			o.AddString("path", path)
-			o.AddUint32("count", n)
-			if r.Floor {
-				o.AddBool("floor", true)
+			if path == "(default)" {
+				path = defaultPaths[ch]
+			} else {
+				path = channelPrefix[ch] + path
 			}
-			return nil
-		}))
-		if err != nil {
+		}
+		*e = ruleEntry{action: r.Action.String(), path: path, count: n, floor: r.Floor}
+		if err := a.AppendObject(e); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// ruleEntry is one entry of the fields list.
+type ruleEntry struct {
+	action, path string
+	count        uint32
+	floor        bool
+}
+
+func (e *ruleEntry) MarshalLogObject(o zapcore.ObjectEncoder) error {
+	o.AddString("action", e.action)
+	o.AddString("path", e.path)
+	o.AddUint32("count", e.count)
+	if e.floor {
+		o.AddBool("floor", true)
 	}
 	return nil
 }
@@ -121,18 +154,20 @@ func (d *disclosure) log(l *zap.Logger) {
 	if ce == nil {
 		return
 	}
-	fs := []zap.Field{
+	// The fields live in d, which is on the heap already, and the
+	// marshalers are pointers into it: nothing here allocates per request.
+	fs := append(d.logFields[:0],
 		zap.String("mode", mode),
 		zap.String("request_id", d.requestID),
 		zap.String("partner", d.partner),
 		zap.String("purpose", d.purpose),
-		zap.Object("consent", d.consent),
+		zap.Object("consent", &d.consent),
 		zap.String("policy", d.policy),
 		zap.String("outcome", d.outcome),
 		zap.Int("bytes_in", d.bytesIn),
 		zap.Int("bytes_out", d.bytesOut),
 		zap.Duration("duration", d.elapsed),
-	}
+	)
 	if d.problem != "" {
 		fs = append(fs, zap.String("problem", d.problem))
 	}
@@ -143,7 +178,7 @@ func (d *disclosure) log(l *zap.Logger) {
 		fs = append(fs, zap.Object("response", d.response))
 	}
 	if d.counted() {
-		fs = append(fs, zap.Array("fields", allFields(d.fields)))
+		fs = append(fs, zap.Array("fields", (*allFields)(d)))
 	}
 	ce.Write(fs...)
 }

@@ -65,6 +65,7 @@ type responseRecord struct {
 	fields   fieldCounts
 	restored int
 	failed   int
+	entry    ruleEntry // scratch for marshaling the fields
 }
 
 func (r *responseRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
@@ -75,11 +76,16 @@ func (r *responseRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		return nil
 	}
 	if r.fields.tally != nil {
-		return enc.AddArray("fields", zapcore.ArrayMarshalerFunc(func(a zapcore.ArrayEncoder) error {
-			return r.fields.marshal(a, chBody)
-		}))
+		return enc.AddArray("fields", (*responseFields)(r))
 	}
 	return nil
+}
+
+// responseFields is the response's fields list.
+type responseFields responseRecord
+
+func (r *responseFields) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	return r.fields.marshal(a, chBody, &r.entry)
 }
 
 // writeResponse rewrites the buffered response and sends it. A response
