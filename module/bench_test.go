@@ -129,6 +129,6 @@ func BenchmarkAudit(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.log(h.audit)
-		d.record()
+		d.record(h.stats)
 	}
 }

@@ -98,6 +98,7 @@ type Handler struct {
 	hash     string
 	logger   *zap.Logger
 	audit    *zap.Logger
+	stats    *handlerMetrics
 }
 
 // Consent is the configuration of consent tokens.
@@ -175,6 +176,7 @@ func (h *Handler) setup(repl *caddy.Replacer) error {
 	if err := h.build(repl); err != nil {
 		return fmt.Errorf("minimize %s: %w", h.Partner, err)
 	}
+	h.stats = newHandlerMetrics(h.Partner)
 	if h.Consent != nil {
 		keys, err := loadConsentKeys(h.Consent.Keys)
 		if err != nil {
@@ -357,7 +359,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	defer func() {
 		d.elapsed = time.Since(start)
 		d.log(h.audit)
-		d.record()
+		d.record(h.stats)
 	}()
 	consentHeader := DefaultConsentHeader
 	if h.Consent != nil && h.Consent.Header != "" {
@@ -490,7 +492,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	d.fields[chBody] = fieldCounts{be, be.engine.NewTally()}
 	t0 := time.Now()
 	*out, err = be.engine.Rewrite((*out)[:0], body, d.fields[chBody].tally)
-	metrics.duration.WithLabelValues(h.Partner).Observe(time.Since(t0).Seconds())
+	h.stats.observeRewrite(time.Since(t0))
 	if err == nil && form {
 		*out = append((*out)[:0], urlEncodedFromJSON(*out)...)
 	}
