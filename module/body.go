@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -25,7 +26,14 @@ func putBuf(b *[]byte) {
 var errTooLarge = errors.New("body too large")
 
 // readBody appends all of body to buf, failing once it passes limit bytes.
-func readBody(buf []byte, body io.Reader, limit int64) ([]byte, error) {
+// size is the length the body announced (its Content-Length), or -1: when
+// it is within limit, buf is grown to hold it at once rather than doubling
+// its way there. It is only a hint: the limit is enforced on what is read.
+func readBody(buf []byte, body io.Reader, limit, size int64) ([]byte, error) {
+	if size > 0 && size <= limit {
+		// One byte more, so that the read which finds the end needs no growth.
+		buf = slices.Grow(buf, int(size)+1)
+	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // TestPooledBodyIsNotReadAfterClose: once the transport closes the body, its
@@ -41,9 +42,51 @@ func TestReadBodyLimit(t *testing.T) {
 		{strings.Repeat("x", 11), 10, true},
 		{strings.Repeat("x", 100000), 1 << 20, false},
 	} {
-		got, err := readBody(nil, strings.NewReader(tt.in), tt.limit)
+		got, err := readBody(nil, strings.NewReader(tt.in), tt.limit, -1)
 		if (err == errTooLarge) != tt.tooBig || (!tt.tooBig && (err != nil || !bytes.Equal(got, []byte(tt.in)))) {
 			t.Errorf("len %d limit %d: %d bytes, %v", len(tt.in), tt.limit, len(got), err)
 		}
+	}
+}
+
+// TestReadBodySizeHint: the announced size only sizes the buffer. Whether
+// it is right, short, long or over the limit, what is read and the limit
+// are the same as without it.
+func TestReadBodySizeHint(t *testing.T) {
+	const limit = 1000
+	for _, n := range []int{0, 1, 999, 1000, 1001, 5000} {
+		in := strings.Repeat("x", n)
+		for _, size := range []int64{-1, 0, 1, int64(n) - 1, int64(n), int64(n) + 1, limit, limit + 1, 1 << 40} {
+			got, err := readBody(nil, iotest.OneByteReader(strings.NewReader(in)), limit, size)
+			if n > limit {
+				if err != errTooLarge || len(got) != limit+1 {
+					t.Errorf("%d bytes, size %d: %d bytes, %v; want errTooLarge after %d", n, size, len(got), err, limit+1)
+				}
+				continue
+			}
+			if err != nil || string(got) != in {
+				t.Errorf("%d bytes, size %d: %d bytes, %v", n, size, len(got), err)
+			}
+		}
+	}
+	// A right size is read without growing the buffer past it.
+	got, err := readBody(nil, iotest.HalfReader(strings.NewReader(strings.Repeat("y", 777))), limit, 777)
+	if err != nil || len(got) != 777 || cap(got) > 1024 {
+		t.Errorf("777 bytes announced and sent: len %d cap %d, %v", len(got), cap(got), err)
+	}
+	big := strings.Repeat("z", 300<<10)
+	r := strings.NewReader(big)
+	allocs := func(size int64) float64 {
+		return testing.AllocsPerRun(20, func() {
+			r.Reset(big)
+			if _, err := readBody(nil, r, 1<<20, size); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// One allocation (two under -race, whose slices.Grow makes two); about
+	// twenty when the buffer doubles its way up.
+	if with, without := allocs(int64(len(big))), allocs(-1); with > 2 || without < 10 {
+		t.Errorf("reading 300 KB: %.0f allocations with its size announced, %.0f without; want 1 and many", with, without)
 	}
 }

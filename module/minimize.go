@@ -425,6 +425,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	var raw *[]byte
 	if d.report {
 		raw = getBuf()
+		if r.ContentLength > 0 { // at most maxBody, checked above
+			*raw = slices.Grow(*raw, int(r.ContentLength))
+		}
 		src = io.TeeReader(r.Body, (*appendWriter)(raw))
 	}
 	original := func() io.ReadCloser {
@@ -445,7 +448,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		src = dec
 	}
 	in := getBuf()
-	body, err := readBody(*in, src, maxBody)
+	size := r.ContentLength // what the body reads as, unless it is decoded
+	if coding != "" {
+		size = -1
+	}
+	body, err := readBody(*in, src, maxBody, size)
 	*in = body
 	d.bytesIn = len(body)
 	if err != nil || len(body) == 0 {

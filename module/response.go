@@ -108,7 +108,7 @@ func (h *Handler) writeResponse(w http.ResponseWriter, rb *responseBuffer, c *co
 		} else if coding != "" {
 			dec, err := decodedBody(bytes.NewReader(body), coding, int64(rb.limit), int64(rb.limit))
 			if err == nil {
-				body, err = readBody(nil, dec, int64(rb.limit))
+				body, err = readBody(nil, dec, int64(rb.limit), -1)
 				dec.Close()
 			}
 			if err != nil {
