@@ -35,6 +35,24 @@ type disclosure struct {
 	// are not allocated apart: the encoder is done with both on return.
 	logFields [14]zap.Field
 	entry     ruleEntry
+	// Room for the channels' tallies (see count).
+	tallies    [96]uint32
+	talliesUse int
+}
+
+// count starts counting channel ch with engine e. The tally is carved from
+// the record's own room when it fits, so a request does not allocate one
+// per channel; the record is never reused, so neither is the room.
+func (d *disclosure) count(ch channel, e *channelEngine) rules.Tally {
+	var t rules.Tally
+	if n := len(e.rules); d.talliesUse+n <= len(d.tallies) {
+		t = d.tallies[d.talliesUse : d.talliesUse+n : d.talliesUse+n]
+		d.talliesUse += n
+	} else {
+		t = e.engine.NewTally()
+	}
+	d.fields[ch] = fieldCounts{e, t}
+	return t
 }
 
 type disclosureConsent struct {

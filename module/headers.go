@@ -59,12 +59,35 @@ func appendHeaderJSON(dst []byte, h http.Header) []byte {
 }
 
 // headerFromJSON rebuilds headers from the engine's output, keeping
-// Content-Length from the original.
+// Content-Length from the original. The values share one backing array,
+// sized for the original's values (the engine never adds one), rather than
+// one allocation per header.
 func headerFromJSON(doc []byte, orig http.Header) http.Header {
 	h := make(http.Header, len(orig))
 	if cl, ok := orig["Content-Length"]; ok {
 		h["Content-Length"] = cl
 	}
-	eachValue(doc, func(k, v string) { h[k] = append(h[k], v) })
+	n := 0
+	for _, vs := range orig {
+		n += len(vs)
+	}
+	vals := make([]string, 0, n)
+	// The output's keys are unique and an array's values come in a row, so
+	// a header's values are consecutive in vals: from start, under key last.
+	var last string
+	have, start := false, 0
+	eachValue(doc, func(k, v string) {
+		switch {
+		case have && k == last:
+		case h[k] != nil: // not in a row (never, as keys are unique): as it was
+			h[k] = append(h[k], v)
+			have = false
+			return
+		default:
+			have, last, start = true, k, len(vals)
+		}
+		vals = append(vals, v)
+		h[k] = vals[start:len(vals):len(vals)]
+	})
 	return h
 }

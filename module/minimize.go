@@ -395,7 +395,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if err != nil {
 		return h.refuse(w, r, next, d, problemUnsupportedEncoding, err.Error(), r.Body)
 	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, err := parseMediaType(r.Header.Get("Content-Type"))
 	form := err == nil && mt == "application/x-www-form-urlencoded"
 	switch {
 	case err == nil && (isJSON(mt) || form):
@@ -495,8 +495,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	out := getBuf()
+	*out = slices.Grow((*out)[:0], len(body)) // the output is rarely longer than the input
 	be := &c.ch[chBody]
-	d.fields[chBody] = fieldCounts{be, be.engine.NewTally()}
+	d.count(chBody, be)
 	t0 := time.Now()
 	*out, err = be.engine.Rewrite((*out)[:0], body, d.fields[chBody].tally)
 	h.stats.observeRewrite(time.Since(t0))
@@ -554,7 +555,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		src = dec
 	}
 	be := &c.ch[chBody]
-	d.fields[chBody] = fieldCounts{be, be.engine.NewTally()}
+	d.count(chBody, be)
 	body := newNDJSONBody(src, r.Body, be.engine, d.fields[chBody].tally, int(maxBody), d.report)
 	r.Body = body
 	r.ContentLength = -1
@@ -673,13 +674,15 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp
 // counting into d.
 func (h *Handler) minimizeChannel(d *disclosure, c *compiled, ch channel, doc []byte) ([]byte, error) {
 	e := &c.ch[ch]
-	d.fields[ch] = fieldCounts{e, e.engine.NewTally()}
-	out, err := e.engine.Rewrite(nil, doc, d.fields[ch].tally)
-	if err != nil {
+	tally := d.count(ch, e)
+	out := getBuf()
+	defer putBuf(out)
+	var err error
+	if *out, err = e.engine.Rewrite((*out)[:0], doc, tally); err != nil {
 		d.fields[ch].tally = nil
 		return doc, err
 	}
-	return append(doc[:0], out...), nil
+	return append(doc[:0], *out...), nil
 }
 
 // refuse answers with a problem and forwards nothing. In report mode it
@@ -760,9 +763,23 @@ type readCloser struct {
 // requestID is Caddy's id for the request, shared with its access log.
 func requestID(r *http.Request) string {
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
-		return repl.ReplaceAll("{http.request.uuid}", "")
+		// GetString rather than ReplaceAll: the same value, without
+		// parsing a placeholder and building a string around it.
+		if id, ok := repl.GetString("http.request.uuid"); ok {
+			return id
+		}
 	}
 	return ""
+}
+
+// parseMediaType is mime.ParseMediaType, without its allocations for the
+// common "application/json", which it would return unchanged with no
+// parameters.
+func parseMediaType(v string) (string, map[string]string, error) {
+	if v == "application/json" {
+		return v, nil, nil
+	}
+	return mime.ParseMediaType(v)
 }
 
 // isJSON reports whether a media type is application/json or application/*+json.

@@ -19,11 +19,15 @@ var errURLEncoded = errors.New("malformed URL encoding")
 
 // appendURLEncodedJSON appends the JSON object for URL-encoded s to dst.
 func appendURLEncodedJSON(dst []byte, s string) ([]byte, error) {
+	// A parameter's first value is kept apart, so the usual single-valued
+	// parameter, and a query of a few of them, need no allocation.
 	type param struct {
-		key    string
-		values []string
+		key   string
+		first string
+		more  []string
 	}
-	var params []param
+	var room [8]param
+	params := room[:0]
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -41,9 +45,10 @@ func appendURLEncodedJSON(dst []byte, s string) ([]byte, error) {
 			i++
 		}
 		if i == len(params) {
-			params = append(params, param{key: k})
+			params = append(params, param{key: k, first: v})
+			continue
 		}
-		params[i].values = append(params[i].values, v)
+		params[i].more = append(params[i].more, v)
 	}
 	dst = append(dst, '{')
 	for i, p := range params {
@@ -52,15 +57,14 @@ func appendURLEncodedJSON(dst []byte, s string) ([]byte, error) {
 		}
 		dst = rules.AppendJSONString(dst, p.key)
 		dst = append(dst, ':')
-		if len(p.values) == 1 {
-			dst = appendParamValue(dst, p.values[0])
+		if len(p.more) == 0 {
+			dst = appendParamValue(dst, p.first)
 			continue
 		}
 		dst = append(dst, '[')
-		for j, v := range p.values {
-			if j > 0 {
-				dst = append(dst, ',')
-			}
+		dst = appendParamValue(dst, p.first)
+		for _, v := range p.more {
+			dst = append(dst, ',')
 			dst = appendParamValue(dst, v)
 		}
 		dst = append(dst, ']')
