@@ -25,14 +25,19 @@ func putBuf(b *[]byte) {
 
 var errTooLarge = errors.New("body too large")
 
+// maxSizeHint bounds what an announced length reserves before its bytes come.
+const maxSizeHint = 64 << 10
+
 // readBody appends all of body to buf, failing once it passes limit bytes.
 // size is the length the body announced (its Content-Length), or -1: when
-// it is within limit, buf is grown to hold it at once rather than doubling
-// its way there. It is only a hint: the limit is enforced on what is read.
+// it is within limit, buf is grown toward it at once rather than doubling
+// its way there, up to maxSizeHint, so that a client announcing a large
+// body and sending nothing holds little. It is only a hint: the limit is
+// enforced on what is read.
 func readBody(buf []byte, body io.Reader, limit, size int64) ([]byte, error) {
 	if size > 0 && size <= limit {
 		// One byte more, so that the read which finds the end needs no growth.
-		buf = slices.Grow(buf, int(size)+1)
+		buf = slices.Grow(buf, int(min(size, maxSizeHint))+1)
 	}
 	for {
 		if len(buf) == cap(buf) {

@@ -84,9 +84,14 @@ func TestReadBodySizeHint(t *testing.T) {
 			}
 		})
 	}
-	// One allocation (two under -race, whose slices.Grow makes two); about
-	// twenty when the buffer doubles its way up.
-	if with, without := allocs(int64(len(big))), allocs(-1); with > 2 || without < 10 {
-		t.Errorf("reading 300 KB: %.0f allocations with its size announced, %.0f without; want 1 and many", with, without)
+	// The hint reserves maxSizeHint at once, then the buffer doubles: a few
+	// allocations against about twenty from nothing.
+	if with, without := allocs(int64(len(big))), allocs(-1); with > 8 || without < 2*with {
+		t.Errorf("reading 300 KB: %.0f allocations with its size announced, %.0f without; want a few and many", with, without)
+	}
+	// An announced length reserves at most maxSizeHint (rounded up to an
+	// allocation size) before its bytes come.
+	if got, _ := readBody(nil, strings.NewReader(""), 1<<20, 1<<20); cap(got) > maxSizeHint*5/4 {
+		t.Errorf("1 MiB announced, nothing sent: %d bytes reserved", cap(got))
 	}
 }

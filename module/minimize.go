@@ -426,7 +426,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if d.report {
 		raw = getBuf()
 		if r.ContentLength > 0 { // at most maxBody, checked above
-			*raw = slices.Grow(*raw, int(r.ContentLength))
+			*raw = slices.Grow(*raw, int(min(r.ContentLength, maxSizeHint)))
 		}
 		src = io.TeeReader(r.Body, (*appendWriter)(raw))
 	}

@@ -142,7 +142,6 @@ func (s *Scanner) couldBeOne(v string) bool {
 }
 
 func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
-func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // spanFinder is the state of one scan: the candidates found so far, then
 // resolve keeps the ones that win. Candidates live in an array so that a
