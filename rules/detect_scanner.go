@@ -195,8 +195,8 @@ func (r *spanFinder) context(start int, d Detector) bool {
 	if w == "" {
 		return false
 	}
-	n := r.s.fields.match(w)
-	return n != nil && n.context.has(d)
+	_, context, _ := r.s.fields.match(w)
+	return context.has(d)
 }
 
 // labelStopWords may stand between a label and its value: "DOB is", "born on".

@@ -233,10 +233,8 @@ type Field struct {
 // Field classifies a field name (an object key, decoded). It allocates
 // nothing for ASCII names of up to 128 bytes.
 func (t *Taxonomy) Field(key string) Field {
-	if n := t.matcher.match(key); n != nil {
-		return Field{n.cats, n.context}
-	}
-	return Field{}
+	cats, context, _ := t.matcher.match(key)
+	return Field{cats, context}
 }
 
 // FieldCategories returns the categories a field name puts its value in.

@@ -186,8 +186,13 @@ func (m *fieldMatcher) word(w []byte) wordInfo {
 	return wordInfo{id: -1}
 }
 
-// match returns the node of the winning pattern for key, or nil.
-func (m *fieldMatcher) match(key string) *matchNode {
+// match returns what key's name says: the categories and context-gated
+// detectors of every pattern it holds. Each word belongs to one match at
+// most, the longest from the leftmost start, so "emailAddress" is an email
+// address, not also an address; a name may hold several ("devicePassword"
+// is a device's and a credential). An exclusion ("!max age") takes its
+// words and gives nothing. ok is false when no pattern matched.
+func (m *fieldMatcher) match(key string) (cats CategorySet, context detectorSet, ok bool) {
 	var bufArr [128]byte
 	var spanArr [maxKeyWords]wordSpan
 	buf, spans := splitWords(key, bufArr[:0], spanArr[:0])
@@ -200,24 +205,25 @@ func (m *fieldMatcher) match(key string) *matchNode {
 			lastNonTail = i
 		}
 	}
-	for i := range spans {
-		node, best := int32(0), int32(-1)
+	for i := 0; i < len(spans); i++ {
+		node, best, end := int32(0), int32(-1), i
 		for j := i; j < len(spans) && ids[j] >= 0; j++ {
-			next, ok := m.edges[uint64(node)<<32|uint64(uint32(ids[j]))]
-			if !ok {
+			next, found := m.edges[uint64(node)<<32|uint64(uint32(ids[j]))]
+			if !found {
 				break
 			}
 			node = next
 			if n := &m.nodes[node]; n.accept && (n.open || j >= lastNonTail) {
-				best = node
+				best, end = node, j
 			}
 		}
-		if best >= 0 {
-			if m.nodes[best].exclude {
-				return nil
-			}
-			return &m.nodes[best]
+		if best < 0 {
+			continue
 		}
+		if n := &m.nodes[best]; !n.exclude {
+			cats, context, ok = cats|n.cats, context|n.context, true
+		}
+		i = end // the next match starts after this one's words
 	}
-	return nil
+	return cats, context, ok
 }

@@ -62,6 +62,11 @@ func TestFieldCategories(t *testing.T) {
 		{"cookie cookies session_id sessionId gclid fbclid visitor_id anonymousId", "cookies"},
 		{"child children childName kids minor is_minor dependents guardian_name", "children"},
 		{"id order_id sku price currency quantity created_at status name product_name company_name language", ""},
+		// A name may hold several patterns, each word in one of them.
+		{"devicePassword deviceApiKey device_secret", "credentials,device"},
+		{"childPassword guardian_pin kidsToken", "credentials,children"},
+		{"emailAddress EMAIL_ADDRESS", "contact"},
+		{"browserSecret passwordDevice", "credentials,device"},
 	} {
 		for _, k := range strings.Fields(c.keys) {
 			got := strings.Join(tx.Names(tx.FieldCategories(k)), ",")
