@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -122,9 +123,12 @@ func (w *walker) replaceSpan(dst []byte, f Finding, span string) []byte {
 func (w *walker) spans(start, end int, esc bool, sc *Scanner) {
 	raw := w.s[start:end]
 	text := raw
-	if raw[0] == '"' {
+	switch {
+	case raw[0] == '"':
 		text = w.strText(start, end, esc)
-	} else if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		text = numberText(raw)
+	default:
 		w.out = append(w.out, raw...) // true, false, null
 		return
 	}
@@ -178,4 +182,43 @@ func (w *walker) classify(key string, h uint64) Field {
 	copy(c.keys[j][:], key)
 	c.lens[j], c.fields[j] = uint8(len(key)), f
 	return f
+}
+
+// numberText is the text detectors read in a JSON number: its digits
+// without a sign or an all-zero fraction, so -4111111111111111 and
+// 4111111111111111.00 are read as the card number they hold.
+func numberText(raw string) string {
+	raw = strings.TrimPrefix(raw, "-")
+	if i := strings.IndexByte(raw, '.'); i >= 0 && strings.Trim(raw[i+1:], "0") == "" {
+		raw = raw[:i]
+	}
+	return raw
+}
+
+// revealsText reports whether an action sends part of a string's text (a
+// mask's first characters, a prefix): spans in it are replaced first, as in
+// kept text.
+func revealsText(a Action) bool { return a == Mask || a == Generalize }
+
+// withoutSpans returns text, decided by rule eff, with the spans that a
+// bare category rule outranking eff decides replaced (valid until the next
+// call); text itself when there are none.
+func (w *walker) withoutSpans(text string, eff int32) string {
+	c := &w.e.cats
+	if c.spans == nil || c.spanMax <= eff {
+		return text
+	}
+	w.finds = c.spans.AppendFindings(w.finds[:0], text, w.field)
+	if len(w.finds) == 0 {
+		return text
+	}
+	w.spanEff = eff
+	b, last := w.plain[:0], 0
+	for _, x := range w.finds {
+		b = append(b, text[last:x.Start]...)
+		b = w.replace(b, x, text[x.Start:x.End])
+		last = x.End
+	}
+	w.plain = append(b, text[last:]...)
+	return unsafe.String(unsafe.SliceData(w.plain), len(w.plain))
 }

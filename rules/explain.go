@@ -81,7 +81,9 @@ func allDropped(ds []Decision) bool {
 // categories cats, given that its ancestors were decided by eff.
 func (e *Engine) decide(path []any, cats CategorySet, eff int) int {
 	for i := eff + 1; i < len(e.patterns); i++ {
-		if matches(e.patterns[i].segs, path, cats) {
+		p := &e.patterns[i]
+		// A bare category also holds for the document itself.
+		if matches(p.segs, path, cats) || len(path) == 0 && p.floating() && cats.Has(p.segs[1].id) {
 			eff = i
 		}
 	}
@@ -91,15 +93,17 @@ func (e *Engine) decide(path []any, cats CategorySet, eff int) int {
 // categories returns the categories of the value v at path: those its
 // member's name is in, and those of the finding that covers all of it.
 func (e *Engine) categories(path []any, v gjson.Result) CategorySet {
-	if len(path) == 0 {
-		return 0
-	}
 	var f Field
-	if key, ok := path[len(path)-1].(string); ok {
-		f = e.cats.tax.Field(key)
+	if len(path) > 0 {
+		if key, ok := path[len(path)-1].(string); ok {
+			f = e.cats.tax.Field(key)
+		}
 	}
 	cs := f.Categories
 	if text, ok := scalarText(v); ok && e.cats.values != nil {
+		if v.Type == gjson.Number {
+			text = numberText(text)
+		}
 		if x, ok := e.cats.values.Match(text, f); ok {
 			cs |= x.Categories
 		}
@@ -195,15 +199,18 @@ func matches(segs []segment, path []any, cats CategorySet) bool {
 func (e *Engine) explainSpans(v gjson.Result, path []any, eff int32) []Span {
 	c := &e.cats
 	sc, spanEff := c.spans, eff
-	switch {
-	case e.rules[eff].Action == Scan:
+	switch a := e.rules[eff].Action; {
+	case a == Scan:
 		sc, spanEff = c.text, none
-	case e.rules[eff].Action != Keep || v.Type != gjson.String || c.spanMax <= eff:
+	case a != Keep && !revealsText(a) || v.Type != gjson.String || c.spanMax <= eff:
 		return nil
 	}
 	text, ok := scalarText(v)
 	if !ok || sc == nil {
 		return nil
+	}
+	if v.Type == gjson.Number {
+		text = numberText(text)
 	}
 	var f Field
 	if len(path) > 0 {

@@ -32,9 +32,10 @@ var credentialSecrets = sync.OnceValue(func() []string {
 
 // FuzzFloorNoLeak plants credentials from the corpus in random documents
 // (as whole values under innocent keys, inside sentences, some characters
-// escaped) beside passwords under credential-named keys, and rewrites them
-// under random path rules (any action, either default) with the
-// credentials floor: no secret, nor any 12 characters of one, nor a planted
+// escaped; the document itself may be one) beside passwords under
+// credential-named keys, and rewrites them under random path rules (every
+// action, masks and prefixes long enough to show a secret, either default)
+// with the credentials floor: no secret, nor any 12 characters of one, nor a planted
 // password may reach the output, raw or decoded.
 func FuzzFloorNoLeak(f *testing.F) {
 	for _, seed := range []uint64{1, 2, 3, 42, 1 << 40} {
@@ -46,13 +47,21 @@ func FuzzFloorNoLeak(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, seed uint64) {
 		rng := newRand(seed)
-		rs := append(randomRules(rng), Rule{Path: "@credentials", Action: Drop, Floor: true})
+		rs := append(revealingRules(rng), Rule{Path: "@credentials", Action: Drop, Floor: true})
 		e, err := Compile(Policy{Partner: "fuzz", Key: catKey, KeepUnnamed: rng.IntN(3) > 0, Rules: rs})
 		if err != nil {
 			return
 		}
 		var planted []string
 		doc := plantDoc(rng, secrets, &planted, 0)
+		if rng.IntN(8) == 0 { // a document that is one value
+			planted = planted[:0]
+			var b bytes.Buffer
+			s := secrets[rng.IntN(len(secrets))]
+			planted = append(planted, s)
+			writeJSONString(&b, rng, s)
+			doc = b.Bytes()
+		}
 		out, err := e.Rewrite(nil, doc, nil)
 		if err != nil {
 			t.Fatalf("%v on %s", err, doc)
@@ -71,6 +80,23 @@ func FuzzFloorNoLeak(f *testing.F) {
 			}
 		}
 	})
+}
+
+// revealingRules are randomRules with every action, masks and prefixes
+// long enough to show a whole secret, and scan.
+func revealingRules(rng *rand.Rand) []Rule {
+	rs := randomRules(rng)
+	for i := range rs {
+		switch rng.IntN(6) {
+		case 0:
+			rs[i].Action, rs[i].Args = Mask, []string{[]string{"first40", "last40", "first64"}[rng.IntN(3)]}
+		case 1:
+			rs[i].Action, rs[i].Args = Generalize, []string{"prefix/64"}
+		case 2:
+			rs[i].Action, rs[i].Args = []Action{Tokenize, Scan}[rng.IntN(2)], nil
+		}
+	}
+	return rs
 }
 
 // fragments are the pieces of a planted value that must not leak: a
@@ -104,7 +130,7 @@ func collectText(v any, b *strings.Builder) {
 
 var (
 	plainKeys  = []string{"a", "b", "id", "note", "trace", "ref", "meta", "items", "0"}
-	secretKeys = []string{"password", "apiKey", "client_secret", "accessToken", "pin", "PRIVATE-KEY"}
+	secretKeys = []string{"password", "apiKey", "client_secret", "accessToken", "pin", "PRIVATE-KEY", "devicePassword", "childPin"}
 )
 
 // plantDoc writes a random object holding planted values, recording them.

@@ -69,7 +69,11 @@ func (o oracle) node(v any, path []any, eff int) (any, bool) {
 		return json.RawMessage(Redacted), true
 	}
 	raw, _ := json.Marshal(v)
-	got, ok := r.tf.appendTo(nil, gjson.ParseBytes(raw))
+	gv := gjson.ParseBytes(raw)
+	if revealsText(r.Action) && gv.Type == gjson.String {
+		gv.Str = o.withoutSpans(gv.Str, path, eff)
+	}
+	got, ok := r.tf.appendTo(nil, gv)
 	if !ok {
 		got = []byte(Redacted)
 	}
@@ -110,20 +114,14 @@ func (o oracle) spans(v any, path []any, eff int) any {
 		if a != Scan {
 			return v
 		}
-		text = string(x)
+		text = numberText(string(x))
 	default:
 		return v
 	}
 	if sc == nil {
 		return v
 	}
-	var f Field
-	if len(path) > 0 {
-		if key, ok := path[len(path)-1].(string); ok {
-			f = o.e.cats.tax.Field(key)
-		}
-	}
-	fs := sc.AppendFindings(nil, text, f)
+	fs := sc.AppendFindings(nil, text, o.field(path))
 	if len(fs) == 0 {
 		return v
 	}
@@ -131,4 +129,38 @@ func (o oracle) spans(v any, path []any, eff int) any {
 	defer o.e.walkers.Put(w)
 	w.spanEff = spanEff
 	return json.RawMessage(append(appendReplaced([]byte{'"'}, text, fs, w.replace), '"'))
+}
+
+// field is what the taxonomy makes of the last key of path.
+func (o oracle) field(path []any) Field {
+	if len(path) > 0 {
+		if key, ok := path[len(path)-1].(string); ok {
+			return o.e.cats.tax.Field(key)
+		}
+	}
+	return Field{}
+}
+
+// withoutSpans is text, which a mask or generalization decided by eff will
+// partly reveal, with the spans that outrank eff replaced first.
+func (o oracle) withoutSpans(text string, path []any, eff int) string {
+	sc := o.e.cats.spans
+	if sc == nil || o.e.cats.spanMax <= int32(eff) {
+		return text
+	}
+	fs := sc.AppendFindings(nil, text, o.field(path))
+	if len(fs) == 0 {
+		return text
+	}
+	w := o.e.walkers.Get().(*walker)
+	defer o.e.walkers.Put(w)
+	w.spanEff = int32(eff)
+	var b []byte
+	last := 0
+	for _, x := range fs {
+		b = append(b, text[last:x.Start]...)
+		b = w.replace(b, x, text[x.Start:x.End])
+		last = x.End
+	}
+	return string(append(b, text[last:]...))
 }

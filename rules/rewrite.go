@@ -84,6 +84,7 @@ type walker struct {
 	spanBuf []byte    // scratch: one span's replacement
 	spanEff int32     // the rule that kept the text being rewritten, or none for scan
 	finds   []Finding // scratch: the findings in one string
+	plain   []byte    // scratch: a string with its spans replaced, for a transformation
 	fields  *fieldCache
 }
 
@@ -103,6 +104,12 @@ func (w *walker) reset() {
 	}
 	if cap(w.text) > maxPooledScratch {
 		w.text = nil
+	}
+	if cap(w.plain) > maxPooledScratch || cap(w.spanBuf) > maxPooledScratch {
+		w.plain, w.spanBuf = nil, nil
+	}
+	if cap(w.finds) > maxPooledScratch/int(unsafe.Sizeof(Finding{})) {
+		w.finds = nil
 	}
 }
 

@@ -57,7 +57,10 @@ func (w *walker) walk() bool {
 	i := skipWS(s, 0)
 	root := i
 	st, eff, decided := d.root, int32(0), false
-	from := int32(0) // the state of the value's container, whose category rules may match it
+	// The state of the value's container, whose category rules may match
+	// it; for the document itself, the root's: a bare category (`@c`, any
+	// depth) holds for a document that is a single value too.
+	from := d.root
 	wrote := false
 	for {
 		// A value starts at i; write it in state st under rule eff.
@@ -343,7 +346,7 @@ func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 			if end, esc = w.scalarEnd(i); w.err != nil {
 				return eff, end, esc
 			}
-			text := w.s[i:end]
+			text := numberText(w.s[i:end])
 			if c == '"' {
 				text = w.strText(i, end, esc)
 			}
@@ -379,8 +382,12 @@ func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 	case Redact:
 		w.out = append(w.out, Redacted...)
 	default:
+		v := w.result(start, end, esc)
+		if revealsText(r.Action) && v.Type == gjson.String {
+			v.Str = w.withoutSpans(v.Str, eff)
+		}
 		var ok bool
-		if w.out, ok = r.tf.appendTo(w.out, w.result(start, end, esc)); !ok {
+		if w.out, ok = r.tf.appendTo(w.out, v); !ok {
 			w.out = append(w.out, Redacted...)
 		}
 	}
