@@ -90,6 +90,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tkeep @contact.email\n}", `keep: path "@contact.email": a category names the field itself, so @contact must be the last segment, at Testfile:2`},
 		{"minimize p {\n\tkeep @credentials\n}", `minimize p: keep @credentials: credentials is a floor category, which no rule releases (see floor)`},
 		{"minimize p {\n\tpurposes a\n\tpurpose a {\n\t\tkeep query.@credentials\n\t}\n}", `minimize p: keep query.@credentials: credentials is a floor category, which no rule releases (see floor)`},
+		{"minimize p {\n\tkeep customer.@credentials\n}", `minimize p: keep customer.@credentials: credentials is a floor category, which no rule releases (see floor)`},
 		{"minimize p {\n\tdrop @credentials\n}", `minimize p: drop @credentials: credentials is a floor category, dropped already; remove the rule`},
 		{"minimize p {\n\tfloor secrets\n}", `minimize p: floor "secrets": unknown category`},
 		{"minimize p {\n\tfloor none credentials\n}", `floor none cannot be listed with categories`},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/caddy-minimize/caddy-minimize/rules"
 )
@@ -58,13 +59,17 @@ func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule, layers ...[]r
 		if _, ok := t.Category(c); !ok {
 			return nil, fmt.Errorf("floor %q: unknown category (known: %v)", c, t.Categories())
 		}
-		// The body's bare category rules hold in the query string too.
-		for _, path := range []string{"@" + c, "query.@" + c} {
-			if r, ok := released[path]; ok && r.Action == rules.Drop {
-				return nil, fmt.Errorf("drop %s: %s is a floor category, dropped already; remove the rule", r.Path, c)
-			} else if ok {
-				return nil, fmt.Errorf("%s %s: %s is a floor category, which no rule releases (see floor)", r.Action, r.Path, c)
+		// Any rule naming the category (`@c`, `query.@c`, `customer.@c`)
+		// could never apply.
+		for _, path := range slices.Sorted(maps.Keys(released)) {
+			if path != "@"+c && !strings.HasSuffix(path, ".@"+c) {
+				continue
 			}
+			r := released[path]
+			if r.Action == rules.Drop {
+				return nil, fmt.Errorf("drop %s: %s is a floor category, dropped already; remove the rule", r.Path, c)
+			}
+			return nil, fmt.Errorf("%s %s: %s is a floor category, which no rule releases (see floor)", r.Action, r.Path, c)
 		}
 		if !floored["@"+c] { // unless also written as never
 			out = append(out, rules.Rule{Path: "@" + c, Action: rules.Drop, Floor: true})
