@@ -84,6 +84,16 @@ func TestCategories(t *testing.T) {
 	if want := `{"user":{"name":"Ann"},"note":"use [REDACTED] today","n":1}`; status != 200 || string(r.Body) != want || r.URI != "/keep?n=1" {
 		t.Errorf("floor under default keep: %d %s %s, want %s", status, r.URI, r.Body, want)
 	}
+	// A name holding a credential is one; a document that is one value is
+	// checked by its value.
+	status, _, _ = post(t, g.url("/keep"), "application/json", []byte(`{"devicePassword":"canary-dp","deviceModel":"Pixel","n":1}`))
+	if r = u.last(t); status != 200 || string(r.Body) != `{"deviceModel":"Pixel","n":1}` {
+		t.Errorf("devicePassword: %d %s", status, r.Body)
+	}
+	status, _, _ = post(t, g.url("/keep"), "application/json", []byte(`"`+e2eJWT+`"`))
+	if r = u.last(t); status != 200 || string(r.Body) != `null` {
+		t.Errorf("a document that is a token: %d %s", status, r.Body)
+	}
 	// floor none is the written exception.
 	status, _, _ = post(t, g.url("/nofloor"), "application/json", []byte(`{"password":"p","n":1}`))
 	if r = u.last(t); status != 200 || string(r.Body) != `{"password":"p","n":1}` {
