@@ -346,9 +346,11 @@ func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 			if end, esc = w.scalarEnd(i); w.err != nil {
 				return eff, end, esc
 			}
-			text := numberText(w.s[i:end])
+			var text string
 			if c == '"' {
 				text = w.strText(i, end, esc)
+			} else {
+				text = numberText(w.s[i:end])
 			}
 			if f, ok := v.Match(text, w.field); ok {
 				cs |= f.Categories & ps.catMask
