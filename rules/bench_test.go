@@ -76,17 +76,7 @@ func BenchmarkRewrite(b *testing.B) {
 	e := benchEngine(b, benchRules)
 	for _, s := range benchSizes {
 		doc := benchDoc(s.size)
-		b.Run(s.name, func(b *testing.B) {
-			b.SetBytes(int64(len(doc)))
-			b.ReportAllocs()
-			var out []byte
-			for b.Loop() {
-				var err error
-				if out, err = e.Rewrite(out[:0], doc, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run(s.name, func(b *testing.B) { benchRewrite(b, e, doc) })
 	}
 }
 
@@ -105,17 +95,7 @@ func BenchmarkWalk(b *testing.B) {
 	e := benchEngine(b, rs)
 	for _, s := range benchSizes {
 		doc := benchDoc(s.size)
-		b.Run(s.name, func(b *testing.B) {
-			b.SetBytes(int64(len(doc)))
-			b.ReportAllocs()
-			var out []byte
-			for b.Loop() {
-				var err error
-				if out, err = e.Rewrite(out[:0], doc, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run(s.name, func(b *testing.B) { benchRewrite(b, e, doc) })
 	}
 }
 
