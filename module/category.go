@@ -62,8 +62,8 @@ func (h *Handler) floorRules(t *rules.Taxonomy, base []rules.Rule, layers ...[]r
 		// Any rule naming the category (`@c`, `query.@c`, `customer.@c`)
 		// could never apply.
 		for _, path := range slices.Sorted(maps.Keys(released)) {
-			if path != "@"+c && !strings.HasSuffix(path, ".@"+c) {
-				continue
+			if ch, _ := channelOf(path); ch == chHeader || path != "@"+c && !strings.HasSuffix(path, ".@"+c) {
+				continue // headers have no category floor
 			}
 			r := released[path]
 			if r.Action == rules.Drop {

@@ -35,7 +35,7 @@ type dfaState struct {
 	// whole, since what the drops would take is hidden with the rest.
 	belowKept int32
 	// cats are the rules whose category segment could match a child of this
-	// state, best first per category; catMask their categories. A category
+	// state, with their categories; catMask is those categories. A category
 	// segment is always last, so it decides the child it matches and never
 	// leads to another state: it adds an accept to the step, not an edge.
 	cats    []catRule
