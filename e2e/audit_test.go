@@ -61,7 +61,8 @@ func TestDisclosureRecordAndMetrics(t *testing.T) {
 		!regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(a.RequestID) || !regexp.MustCompile(`^sha256:[0-9a-f]{32}$`).MatchString(a.Policy) ||
 		a.Consent.Outcome != "valid" || a.Consent.JTI != "jti-audit-1" || fmt.Sprint(a.Consent.Granted) != "[customer.email customer.password]" ||
 		a.Outcome != "forwarded" || a.Problem != "" || a.Status != 0 ||
-		a.BytesIn != len(canaryBody) || a.BytesOut != len(want) || fmt.Sprint(a.Fields) != fields {
+		a.BytesIn != len(canaryBody) || a.BytesOut != len(want) || fmt.Sprint(a.Fields) != fields ||
+		fmt.Sprint(a.Categories.Clear, a.Categories.Transformed) != "[contact] []" {
 		t.Errorf("audit record %+v\nfields want %s", a, fields)
 	}
 
@@ -70,7 +71,8 @@ func TestDisclosureRecordAndMetrics(t *testing.T) {
 		t.Errorf("duplicate: %d", status)
 	}
 	a = nthAudit(t, g, 2)
-	if a.Outcome != "rejected" || a.Problem != "duplicate-key" || a.Status != 400 || a.Consent.Outcome != "none" || a.Fields != nil || a.BytesOut != 0 {
+	if a.Outcome != "rejected" || a.Problem != "duplicate-key" || a.Status != 400 || a.Consent.Outcome != "none" || a.Fields != nil || a.BytesOut != 0 ||
+		a.Categories.Clear != nil || a.Categories.Transformed != nil {
 		t.Errorf("rejected record %+v", a)
 	}
 	if status, _, _ := post(t, g.url("/shop"), "application/json", []byte(canaryBody), "Data-Purpose", "canary-purpose-9"); status != 403 {

@@ -69,6 +69,10 @@ func TestCategories(t *testing.T) {
 		t.Errorf("upstream URI %s, want %s", r.URI, wantURI)
 	}
 	a := nthAudit(t, g, 1)
+	// The record names the categories that went out, kept or transformed.
+	if got := fmt.Sprint(a.Categories.Clear, a.Categories.Transformed); got != "[demographic location] [contact payment network]" {
+		t.Errorf("disclosed categories %s", got)
+	}
 	fields := fmt.Sprint(a.Fields)
 	for _, f := range []string{"{pseudonymize @contact 5 false}", "{mask @payment 2 false}", "{drop @loyalty 2 false}", "{generalize @network 2 false}",
 		"{drop @credentials 2 true}", "{scan ticket.notes 1 false}", "{pseudonymize query.@contact 1 false}", "{drop query.@credentials 1 true}"} {

@@ -356,6 +356,10 @@ type audit struct {
 		Restored int    `json:"tokens_restored"`
 		Failed   int    `json:"tokens_failed"`
 	} `json:"response"`
+	Categories struct {
+		Clear       []string `json:"clear"`
+		Transformed []string `json:"transformed"`
+	} `json:"categories"`
 	Fields []struct {
 		Action string `json:"action"`
 		Path   string `json:"path"`

@@ -21,10 +21,11 @@ type disclosure struct {
 	consent disclosureConsent
 	policy  string // hash of the policy that decided
 
-	fields   [nChannels]fieldCounts
-	response *responseRecord // when the route rewrites responses
-	bytesIn  int
-	bytesOut int
+	fields    [nChannels]fieldCounts
+	disclosed categoriesRecord // the categories the request sent
+	response  *responseRecord  // when the route rewrites responses
+	bytesIn   int
+	bytesOut  int
 
 	outcome string // forwarded, rejected, passed
 	problem string // the problem's slug, when rejected (or would be, in report mode)
@@ -33,7 +34,7 @@ type disclosure struct {
 
 	// Room for log's fields and the entries of the fields list, so they
 	// are not allocated apart: the encoder is done with both on return.
-	logFields [14]zap.Field
+	logFields [15]zap.Field
 	entry     ruleEntry
 	// Room for the channels' tallies (see count).
 	tallies    [96]uint32
@@ -52,7 +53,43 @@ func (d *disclosure) count(ch channel, e *channelEngine) rules.Tally {
 		t = e.engine.NewTally()
 	}
 	d.fields[ch] = fieldCounts{e, t}
+	d.disclosed.tax = e.engine.Taxonomy()
 	return t
+}
+
+// categoriesRecord is the record's categories: what kinds of personal
+// data went out, in the clear or transformed, by name.
+type categoriesRecord struct {
+	rules.Disclosed
+	tax *rules.Taxonomy
+}
+
+func (c *categoriesRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	for _, s := range [...]struct {
+		key  string
+		cats rules.CategorySet
+	}{{"clear", c.Clear}, {"transformed", c.Transformed}} {
+		if s.cats == 0 {
+			continue
+		}
+		if err := enc.AddArray(s.key, categoryNames{s.cats, c.tax}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// categoryNames writes a set of categories by name.
+type categoryNames struct {
+	cats rules.CategorySet
+	tax  *rules.Taxonomy
+}
+
+func (n categoryNames) MarshalLogArray(a zapcore.ArrayEncoder) error {
+	for c := range n.cats.All() {
+		a.AppendString(n.tax.Name(c))
+	}
+	return nil
 }
 
 type disclosureConsent struct {
@@ -194,6 +231,9 @@ func (d *disclosure) log(l *zap.Logger) {
 	}
 	if d.response != nil {
 		fs = append(fs, zap.Object("response", d.response))
+	}
+	if d.disclosed.Clear|d.disclosed.Transformed != 0 {
+		fs = append(fs, zap.Object("categories", &d.disclosed))
 	}
 	if d.counted() {
 		fs = append(fs, zap.Array("fields", (*allFields)(d)))

@@ -499,7 +499,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	be := &c.ch[chBody]
 	d.count(chBody, be)
 	t0 := time.Now()
-	*out, err = be.engine.Rewrite((*out)[:0], body, d.fields[chBody].tally)
+	*out, err = be.engine.RewriteDisclosing((*out)[:0], body, d.fields[chBody].tally, &d.disclosed.Disclosed)
 	h.stats.observeRewrite(time.Since(t0))
 	if err == nil && form {
 		*out = append((*out)[:0], urlEncodedFromJSON(*out)...)
@@ -557,6 +557,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	be := &c.ch[chBody]
 	d.count(chBody, be)
 	body := newNDJSONBody(src, r.Body, be.engine, d.fields[chBody].tally, int(maxBody), d.report)
+	body.disclosed = &d.disclosed.Disclosed
 	r.Body = body
 	r.ContentLength = -1
 	r.TransferEncoding = nil
@@ -678,7 +679,7 @@ func (h *Handler) minimizeChannel(d *disclosure, c *compiled, ch channel, doc []
 	out := getBuf()
 	defer putBuf(out)
 	var err error
-	if *out, err = e.engine.Rewrite((*out)[:0], doc, tally); err != nil {
+	if *out, err = e.engine.RewriteDisclosing((*out)[:0], doc, tally, &d.disclosed.Disclosed); err != nil {
 		d.fields[ch].tally = nil
 		return doc, err
 	}
@@ -699,6 +700,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		original.Close()
 	}
 	d.outcome, d.status = "rejected", p.status
+	d.disclosed.Disclosed = rules.Disclosed{} // nothing went out
 	return h.reject(w, p, detail)
 }
 

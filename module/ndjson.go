@@ -48,8 +48,10 @@ type ndjsonBody struct {
 	closer io.Closer
 	engine *rules.Engine
 	tally  rules.Tally
-	limit  int
-	report bool // forward each line as received, only counting
+	// disclosed gathers the categories the lines sent, if not nil.
+	disclosed *rules.Disclosed
+	limit     int
+	report    bool // forward each line as received, only counting
 
 	mu       sync.Mutex
 	line     []byte
@@ -86,7 +88,7 @@ func (b *ndjsonBody) next() {
 	b.in += len(line)
 	if doc := bytes.TrimSpace(line); len(doc) > 0 {
 		b.lines++
-		out, rerr := b.engine.Rewrite(b.out, doc, b.tally)
+		out, rerr := b.engine.RewriteDisclosing(b.out, doc, b.tally, b.disclosed)
 		switch {
 		case rerr != nil && !b.report:
 			b.out, b.err = b.out[:0], &lineError{b.lines, rerr}

@@ -61,11 +61,12 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 
 // responseRecord is what the disclosure record says about a response.
 type responseRecord struct {
-	mode     string
-	fields   fieldCounts
-	restored int
-	failed   int
-	entry    ruleEntry // scratch for marshaling the fields
+	mode      string
+	fields    fieldCounts
+	restored  int
+	failed    int
+	entry     ruleEntry // scratch for marshaling the fields
+	disclosed categoriesRecord
 }
 
 func (r *responseRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
@@ -74,6 +75,11 @@ func (r *responseRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		enc.AddInt("tokens_restored", r.restored)
 		enc.AddInt("tokens_failed", r.failed)
 		return nil
+	}
+	if r.disclosed.Clear|r.disclosed.Transformed != 0 {
+		if err := enc.AddObject("categories", &r.disclosed); err != nil {
+			return err
+		}
 	}
 	if r.fields.tally != nil {
 		return enc.AddArray("fields", (*responseFields)(r))
@@ -153,7 +159,8 @@ func (h *Handler) rewriteResponse(body []byte, c *compiled, rec *responseRecord)
 		return out, err
 	}
 	rec.fields = fieldCounts{be, be.engine.NewTally()}
-	out, err := be.engine.Rewrite(nil, body, rec.fields.tally)
+	out, err := be.engine.RewriteDisclosing(nil, body, rec.fields.tally, &rec.disclosed.Disclosed)
+	rec.disclosed.tax = be.engine.Taxonomy()
 	if err != nil {
 		rec.fields.tally = nil
 	}

@@ -94,11 +94,15 @@ func (w *walker) replaceSpan(dst []byte, f Finding, span string) []byte {
 	best := w.e.cats.ruleFor(f, w.spanEff)
 	if best == none {
 		if w.spanEff != none {
+			// The span stays, under the action of the rule that decided
+			// the text (keep, or a mask or prefix applied next).
+			w.disclose(f.Categories, w.e.rules[w.spanEff].Action)
 			return append(dst, span...)
 		}
 		return append(dst, redactedText...)
 	}
 	r := &w.e.rules[best]
+	w.disclose(f.Categories, r.Action)
 	switch r.Action {
 	case Keep, Scan:
 		return append(dst, span...)
@@ -221,4 +225,17 @@ func (w *walker) withoutSpans(text string, eff int32) string {
 	}
 	w.plain = append(b, text[last:]...)
 	return unsafe.String(unsafe.SliceData(w.plain), len(w.plain))
+}
+
+// disclose records that data of categories cs went out under action a.
+func (w *walker) disclose(cs CategorySet, a Action) {
+	if d := w.disclosed; d != nil {
+		switch a {
+		case Keep, Scan:
+			d.Clear |= cs
+		case Drop, Redact:
+		default:
+			d.Transformed |= cs
+		}
+	}
 }

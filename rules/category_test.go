@@ -227,3 +227,26 @@ func TestFieldCache(t *testing.T) {
 		}
 	}
 }
+
+// TestDisclosed: a rewrite says which categories it sent in the clear and
+// which transformed; what it redacted or dropped counts in neither.
+func TestDisclosed(t *testing.T) {
+	e := mustCompile(t, Policy{Partner: "x", Key: catKey, KeepUnnamed: true, Rules: []Rule{
+		rule(Scan, "notes"), rule(Generalize, "@network", "ip/24"), rule(Pseudonymize, "@contact"), rule(Redact, "ssn"), floor("@credentials"),
+	}})
+	for _, tt := range []struct{ doc, clear, transformed string }{
+		{`{"country":"GB","n":1}`, "[demographic location]", "[]"},
+		{`{"lastIp":"198.51.100.23","email":"a@b.co"}`, "[]", "[contact network]"},
+		{`{"notes":"from 203.0.113.77, card 4111 1111 1111 1111"}`, "[]", "[network]"}, // the card is redacted
+		{`{"memo":"mail ann@example.com","password":"x","ssn":"078-05-1120"}`, "[]", "[contact]"},
+		{`{"ips":["203.0.113.7"]}`, "[]", "[network]"},
+	} {
+		var d Disclosed
+		if _, err := e.RewriteDisclosing(nil, []byte(tt.doc), nil, &d); err != nil {
+			t.Fatal(err)
+		}
+		if c, tr := fmt.Sprint(e.Taxonomy().Names(d.Clear)), fmt.Sprint(e.Taxonomy().Names(d.Transformed)); c != tt.clear || tr != tt.transformed {
+			t.Errorf("%s: clear %s transformed %s, want %s %s", tt.doc, c, tr, tt.clear, tt.transformed)
+		}
+	}
+}

@@ -164,6 +164,9 @@ func Compile(p Policy) (*Engine, error) {
 	return e, nil
 }
 
+// Taxonomy returns the taxonomy the engine's categories come from.
+func (e *Engine) Taxonomy() *Taxonomy { return e.cats.tax }
+
 // Rules returns the rules in priority order, lowest first; index 0 is the
 // policy's default. A Tally is indexed the same way.
 func (e *Engine) Rules() []Rule {

@@ -20,10 +20,27 @@ import (
 // accepts exactly the documents that pass the checks refuse runs, and when it
 // stops, refuse names the problem as those checks do, in their order.
 func (e *Engine) Rewrite(dst, src []byte, tally Tally) ([]byte, error) {
+	return e.RewriteDisclosing(dst, src, tally, nil)
+}
+
+// Disclosed is what categories of personal data a rewrite sent: the
+// categories the engine recognised (by field name or by value) in the
+// values it kept, and in those it transformed (masked, generalized,
+// pseudonymized, tokenized). Redacted and dropped values count in neither.
+// Values are recognised where the policy classifies them: everywhere when
+// it has a bare category rule or floor (every gateway policy has the
+// credentials floor unless it says floor none).
+type Disclosed struct {
+	Clear, Transformed CategorySet
+}
+
+// RewriteDisclosing is Rewrite that also adds to d (if not nil) the
+// categories the rewrite sent.
+func (e *Engine) RewriteDisclosing(dst, src []byte, tally Tally, d *Disclosed) ([]byte, error) {
 	w := e.walkers.Get().(*walker)
 	// The bytes are not modified while the string is in use.
 	w.s, w.b = unsafe.String(unsafe.SliceData(src), len(src)), src
-	w.out, w.tally = dst, tally
+	w.out, w.tally, w.disclosed = dst, tally, d
 	ok := w.walk()
 	out, err := w.out, w.err
 	w.reset()
@@ -78,14 +95,17 @@ type walker struct {
 	fold  []byte // scratch for case folding a key
 	arena []byte // decoded escaped keys of the objects open on the stack
 	text  []byte // scratch: the decoded escaped string handed to a transform
-	// field is what the taxonomy makes of the current member's name.
-	field   Field
-	replace Replacer  // replaceSpan, bound once
-	spanBuf []byte    // scratch: one span's replacement
-	spanEff int32     // the rule that kept the text being rewritten, or none for scan
-	finds   []Finding // scratch: the findings in one string
-	plain   []byte    // scratch: a string with its spans replaced, for a transformation
-	fields  *fieldCache
+	// field is what the taxonomy makes of the current member's name;
+	// valueCats what the detectors made of the current value as a whole.
+	field     Field
+	valueCats CategorySet
+	disclosed *Disclosed // nil: not asked
+	replace   Replacer   // replaceSpan, bound once
+	spanBuf   []byte     // scratch: one span's replacement
+	spanEff   int32      // the rule that kept the text being rewritten, or none for scan
+	finds     []Finding  // scratch: the findings in one string
+	plain     []byte     // scratch: a string with its spans replaced, for a transformation
+	fields    *fieldCache
 }
 
 // maxPooledScratch bounds the scratch buffers a pooled walker keeps.
@@ -96,7 +116,7 @@ func (w *walker) reset() {
 	for _, set := range w.sets {
 		clear(set) // after an error, objects were left open
 	}
-	w.s, w.b, w.out, w.tally, w.err, w.depth, w.field = "", nil, nil, nil, nil, 0, Field{}
+	w.s, w.b, w.out, w.tally, w.err, w.depth, w.field, w.disclosed = "", nil, nil, nil, nil, 0, Field{}, nil
 	w.keys, w.stack = w.keys[:0], w.stack[:0]
 	w.arena, w.text = w.arena[:0], w.text[:0]
 	if cap(w.arena) > maxPooledScratch {

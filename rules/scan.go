@@ -68,6 +68,7 @@ func (w *walker) walk() bool {
 			return w.fail()
 		}
 		end, esc := -1, false // a scalar's end, once read
+		w.valueCats = 0
 		if !decided {
 			ds := &d.states[st]
 			eff = max(eff, ds.accept)
@@ -341,6 +342,7 @@ func (w *walker) pop() {
 func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 	cs := w.field.Categories & ps.catMask
 	end, esc := -1, false
+	w.valueCats = 0
 	if v := w.e.cats.values; v != nil && ps.catMask&w.e.cats.detected != 0 {
 		if c := w.s[i]; c == '"' || c == '-' || c >= '0' && c <= '9' {
 			if end, esc = w.scalarEnd(i); w.err != nil {
@@ -354,6 +356,7 @@ func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 			}
 			if f, ok := v.Match(text, w.field); ok {
 				cs |= f.Categories & ps.catMask
+				w.valueCats = f.Categories
 			}
 		}
 	}
@@ -368,6 +371,7 @@ func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 	w.count(eff)
 	r := &w.e.rules[eff]
+	w.disclose(w.field.Categories|w.valueCats, r.Action)
 	switch r.Action {
 	case Keep:
 		if sc := w.e.cats.spans; sc != nil && w.s[start] == '"' && w.e.cats.spanMax > eff {
