@@ -163,10 +163,16 @@ func readJSONLErr[T any](name string, fn func(T)) error {
 	return sc.Err()
 }
 
-// checkMinSpan keeps minSpan a lower bound: a scanner skips texts shorter
-// than its detectors' minimum.
+// checkMinSpan keeps the scanners' prefilters honest: minSpan a lower
+// bound (a scanner skips texts shorter than its detectors' minimum), and
+// mayFind true for a text in which the detector found something.
 func checkMinSpan(t *testing.T, f Finding, text string) {
 	if f.End-f.Start < minSpan[f.Detector] {
 		t.Errorf("%s found %q, shorter than its minSpan %d", f.Detector, text[f.Start:f.End], minSpan[f.Detector])
+	}
+	var cats [numDetectors]CategorySet
+	cats[f.Detector] = 1
+	if !newScanner(1<<f.Detector, cats, testTaxonomy.matcher).mayFind(text) {
+		t.Errorf("%s found %q, but mayFind says the text cannot hold it", f.Detector, text[f.Start:f.End])
 	}
 }

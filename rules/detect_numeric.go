@@ -212,6 +212,22 @@ func (r *spanFinder) numberRun(c *numCluster, a, b, digits int) {
 	}
 }
 
+// hasDigit reports whether s holds an ASCII digit, eight bytes at a time.
+func hasDigit(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if hasDigit8(s[i : i+8]) {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
 // hasDigit8 reports whether any of the 8 bytes of s is an ASCII digit,
 // testing them at once (a byte in 0x30..0x39 sets its top bit below).
 func hasDigit8(s string) bool {

@@ -99,7 +99,7 @@ func (t *Taxonomy) Scanner(cats CategorySet) *Scanner {
 // its name may enable context-gated detectors. When two candidates overlap,
 // the longer wins, then the more specific detector.
 func (s *Scanner) AppendFindings(dst []Finding, text string, f Field) []Finding {
-	if s.enabled == 0 || len(text) < s.minLen {
+	if s.enabled == 0 || len(text) < s.minLen || !s.mayFind(text) {
 		return dst
 	}
 	r := spanFinder{s: s, text: text, ctx: f.context}
@@ -132,6 +132,27 @@ func (s *Scanner) Match(value string, f Field) (Finding, bool) {
 		return fs[0], true
 	}
 	return Finding{}, false
+}
+
+// mayFind reports whether text holds what some enabled detector's findings
+// must: a digit for the number detectors, '@', ':', or a token's anchor.
+// Most values hold none of a credentials scanner's anchors, and are then
+// spared the passes.
+func (s *Scanner) mayFind(text string) bool {
+	e := s.enabled
+	switch {
+	case e&numericDetectors != 0 && hasDigit(text),
+		e.has(detEmail) && strings.IndexByte(text, '@') >= 0,
+		e&colonDetectors != 0 && strings.IndexByte(text, ':') >= 0,
+		e.has(detJWT) && strings.IndexByte(text, 'J') >= 0, // eyJ
+		e.has(detBearer) && strings.Contains(text, "earer "),
+		(e.has(detAWSKey) || e.has(detGoogleKey)) && strings.IndexByte(text, 'A') >= 0,
+		(e.has(detGitHubToken) || e.has(detStripeKey)) && strings.IndexByte(text, '_') >= 0,
+		e.has(detSlackToken) && strings.Contains(text, "xox"),
+		e.has(detPrivateKey) && strings.Contains(text, "-----BEGIN "):
+		return true
+	}
+	return false
 }
 
 // couldBeOne reports whether v, trimmed, could be a single finding.
