@@ -45,6 +45,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/caddy-minimize/caddy-minimize/internal/benchdoc"
 )
 
 var (
@@ -188,7 +190,7 @@ func run(ctx context.Context) error {
 	var cells []cell
 	for _, conc := range concs {
 		for _, sz := range sizes {
-			body := orders(sz.bytes)
+			body := benchdoc.Orders(sz.bytes)
 			// The configurations take turns at each size, so a slow spell
 			// on the machine hits them alike.
 			for _, c := range configs {
@@ -317,7 +319,7 @@ func memoryCheck(ctx context.Context, gws map[string]*proc) error {
 	if err != nil {
 		return err
 	}
-	body := orders(sz[0].bytes)
+	body := benchdoc.Orders(sz[0].bytes)
 	fmt.Printf("\nmemory: %d concurrent %s bodies for %s, %d runs per gateway (peak RSS reset before each run)\n\n", *memConc, sz[0].name, *memDuration, *memRuns)
 	fmt.Println("| config | run | requests | req/s | p99 ms | gateway peak RSS MB | RSS after MB |")
 	fmt.Println("|---|---|---|---|---|---|---|")
@@ -720,30 +722,4 @@ func parseSizes(s string) ([]size, error) {
 		out = append(out, size{f, n * unit})
 	}
 	return out, nil
-}
-
-// orders returns an {"orders":[...]} document of about size bytes, in the
-// shape of rules/bench_test.go's benchmark documents.
-func orders(size int) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"orders":[`)
-	for i := 0; b.Len() < size-len(order(i))-2 || i == 0; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(order(i))
-	}
-	b.WriteString(`]}`)
-	return b.Bytes()
-}
-
-func order(i int) string {
-	return fmt.Sprintf(`{"id":"ord_%06d","status":"paid","created":"2026-11-%02dT14:03:11Z","currency":"EUR","total":%d.90,`+
-		`"customer":{"id":"cus_%05d","name":"Jane Doe %d","email":"jane.doe%d@example.com","phone":"+44 20 7946 %04d",`+
-		`"birthdate":"1987-06-14","ip":"203.0.113.%d","password":"hunter2",`+
-		`"address":{"street":"221B Baker Street","city":"London","postcode":"NW1 6XE","country":"GB"}},`+
-		`"items":[{"sku":"BK-0042","name":"Caddy in Action","qty":1,"price":39.90},{"sku":"MUG-7","name":"Gopher mug","qty":2,"price":45.00}],`+
-		`"payment":{"card":{"number":"4111111111111111","expiry":"12/29","cvc":"123","holder":"Jane Doe"}},`+
-		`"notes":"Leave at the door, call Jane on +44 20 7946 0958 before 6pm"}`,
-		i, 1+i%28, 100+i%900, i%100000, i, i, i%10000, i%256)
 }

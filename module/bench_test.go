@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/caddy-minimize/caddy-minimize/internal/benchdoc"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -54,26 +55,6 @@ func benchHandler(tb testing.TB, w io.Writer) *Handler {
 	return h
 }
 
-func benchOrders(size int) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"orders":[`)
-	for i := 0; b.Len() < size-900 || i == 0; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":"ord_%06d","status":"paid","created":"2026-11-%02dT14:03:11Z","currency":"EUR","total":%d.90,`+
-			`"customer":{"id":"cus_%05d","name":"Jane Doe %d","email":"jane.doe%d@example.com","phone":"+44 20 7946 %04d",`+
-			`"birthdate":"1987-06-14","ip":"203.0.113.%d","password":"hunter2",`+
-			`"address":{"street":"221B Baker Street","city":"London","postcode":"NW1 6XE","country":"GB"}},`+
-			`"items":[{"sku":"BK-0042","name":"Caddy in Action","qty":1,"price":39.90},{"sku":"MUG-7","name":"Gopher mug","qty":2,"price":45.00}],`+
-			`"payment":{"card":{"number":"4111111111111111","expiry":"12/29","cvc":"123","holder":"Jane Doe"}},`+
-			`"notes":"Leave at the door"}`,
-			i, 1+i%28, 100+i%900, i%100000, i, i, i%10000, i%256)
-	}
-	b.WriteString(`]}`)
-	return b.Bytes()
-}
-
 // drain is the next handler: it reads the body whole, as the proxy does,
 // and closes it.
 var drain = caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +78,7 @@ func benchRequest(body []byte) *http.Request {
 // metrics included, without the network: the handler's own cost.
 func BenchmarkServeHTTP(b *testing.B) {
 	for _, size := range []int{1 << 10, 16 << 10, 256 << 10} {
-		body := benchOrders(size)
+		body := benchdoc.Orders(size)
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
 			h := benchHandler(b, io.Discard)
 			w := httptest.NewRecorder()
@@ -116,7 +97,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 // BenchmarkAudit is the disclosure record alone, for a 1 KB body's tally.
 func BenchmarkAudit(b *testing.B) {
 	h := benchHandler(b, io.Discard)
-	body := benchOrders(1 << 10)
+	body := benchdoc.Orders(1 << 10)
 	var d *disclosure
 	// Capture one request's record by serving it.
 	c := h.policies.engine("")

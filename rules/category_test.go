@@ -2,7 +2,6 @@ package rules
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -157,27 +156,7 @@ func TestCategoriesMatchOracle(t *testing.T) {
 	if testing.Short() {
 		n = 2000
 	}
-	for seed := range uint64(n) {
-		rng := newRand(seed)
-		p := Policy{Partner: "cat", Key: catKey, KeepUnnamed: rng.IntN(2) == 0, Rules: randomCategoryRules(rng)}
-		e, err := Compile(p)
-		if err != nil {
-			continue
-		}
-		doc := randomDoc(rng, 0)
-		tally := e.NewTally()
-		got, err := e.Rewrite(nil, doc, tally)
-		if err != nil {
-			t.Fatalf("seed %d: %v on %s", seed, err, doc)
-		}
-		want, err := oracle{e}.rewrite(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !json.Valid(got) || canonical(got) != canonical(want) {
-			t.Fatalf("seed %d\nrules %v\ndoc  %s\ngot  %s\nwant %s", seed, p.Rules, doc, got, want)
-		}
-	}
+	matchOracle(t, n, randomCategoryRules)
 }
 
 // TestExplainSpans: Explain lists what happened to the findings in kept

@@ -214,7 +214,7 @@ func (w *walker) walk() bool {
 					w.field = Field{}
 				}
 			case f.decided:
-				decided = true
+				decided, w.field = true, Field{} // an element has no name of its own
 			default:
 				st, decided, from = d.stepElem(f.st, f.idx), false, f.st
 				w.field = Field{}
