@@ -228,7 +228,7 @@ func TestConsentWidensExactlyItsScope(t *testing.T) {
 			t.Errorf("%s: audit consent %+v, want outcome %s jti %q granted %v", c.name, a.Consent, c.outcome, c.jti, c.granted)
 		}
 	}
-	assertNoCanary(t, g.logs(), "hunter2", "ann@example.com", "Ann Lee", "7946")
+	assertNoCanary(t, g.logs(), "hunter2", "ann@example.com", "Ann Lee", "7946 0958")
 }
 
 // tamper flips a byte of the signature.

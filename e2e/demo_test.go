@@ -52,5 +52,5 @@ func TestDemo(t *testing.T) {
 		`"detail":"duplicate key at byte offset 7 (keys are compared decoded and case-insensitively)","partner":"fraud"}` {
 		t.Errorf("duplicate keys: %d %s", status, resp)
 	}
-	assertNoCanary(t, g.logs(), "Jane", "jane.doe", "4111111111111111", "cus_8812", "Baker", "7946")
+	assertNoCanary(t, g.logs(), "Jane", "jane.doe", "4111111111111111", "cus_8812", "Baker", "7946 0958")
 }
