@@ -156,7 +156,7 @@ func TestCategoriesMatchOracle(t *testing.T) {
 	if testing.Short() {
 		n = 2000
 	}
-	matchOracle(t, n, randomCategoryRules)
+	matchOracle(t, n, randomCategoryRules, randomDoc)
 }
 
 // TestExplainSpans: Explain lists what happened to the findings in kept

@@ -77,9 +77,9 @@ func joinSegs(segs []string) string {
 	return b.String()
 }
 
-func randomDoc(rng *rand.Rand, depth int) []byte {
+func randomDoc(rng *rand.Rand) []byte {
 	var b bytes.Buffer
-	writeRandom(&b, rng, depth)
+	writeRandom(&b, rng, 0)
 	return b.Bytes()
 }
 

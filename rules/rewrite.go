@@ -97,15 +97,17 @@ type walker struct {
 	text  []byte // scratch: the decoded escaped string handed to a transform
 	// field is what the taxonomy makes of the current member's name;
 	// valueCats what the detectors made of the current value as a whole.
-	field     Field
-	valueCats CategorySet
-	disclosed *Disclosed // nil: not asked
-	replace   Replacer   // replaceSpan, bound once
-	spanBuf   []byte     // scratch: one span's replacement
-	spanEff   int32      // the rule that kept the text being rewritten, or none for scan
-	finds     []Finding  // scratch: the findings in one string
-	plain     []byte     // scratch: a string with its spans replaced, for a transformation
-	fields    *fieldCache
+	field      Field
+	valueCats  CategorySet
+	disclosed  *Disclosed // nil: not asked
+	replace    Replacer   // replaceSpan, bound once
+	spanBuf    []byte     // scratch: one span's replacement
+	spanEff    int32      // the rule that kept the text being rewritten, or none for scan
+	finds      []Finding  // scratch: the findings in one string
+	plain      []byte     // scratch: a string with its spans replaced, for a transformation
+	fields     *fieldCache
+	shapes     [shapeSlots]shape // scan_shape.go
+	shapesUsed uint32            // a bit per slot used in this rewrite
 }
 
 // maxPooledScratch bounds the scratch buffers a pooled walker keeps.
@@ -113,6 +115,7 @@ const maxPooledScratch = 64 << 10
 
 func (w *walker) reset() {
 	clear(w.keys)
+	w.resetShapes()
 	for _, set := range w.sets {
 		clear(set) // after an error, objects were left open
 	}

@@ -34,6 +34,9 @@ type frame struct {
 	idx     int   // index of the next element (arrays)
 	mark    int   // len(keys) when the object opened
 	amark   int   // len(arena) when the object opened
+	nk      int32 // names read in the object's shape (scan_shape.go)
+	shape   uint8 // the object's shape slot plus one; 0 for none
+	mode    uint8 // shapeNone, shapeMatching or shapeRecording
 	obj     bool
 	decided bool // an array under a transformation: eff decides each element
 }
@@ -113,7 +116,11 @@ func (w *walker) walk() bool {
 			if !w.open() {
 				return false
 			}
-			w.stack = append(w.stack, frame{st: st, eff: eff, start: len(w.out), mark: len(w.keys), amark: len(w.arena), obj: c == '{', decided: decided})
+			fr := frame{st: st, eff: eff, start: len(w.out), mark: len(w.keys), amark: len(w.arena), obj: c == '{', decided: decided}
+			if fr.obj {
+				fr.shape, fr.mode = w.openShape(st)
+			}
+			w.stack = append(w.stack, fr)
 			w.out = append(w.out, c)
 			if i = skipWS(s, i+1); i < len(s) && s[i] == c+2 { // '{'+2 is '}', '['+2 is ']'
 				i++
@@ -185,12 +192,19 @@ func (w *walker) walk() bool {
 			switch {
 			case f.obj:
 				ks := i
+				var m *shapeMember
+				if f.mode == shapeMatching {
+					i, m = w.matchShape(f, i)
+				}
 				var key string
 				var h uint64
-				var ok bool
-				if i, key, h, ok = w.memberKey(i, f.mark); !ok {
-					return false
+				if m == nil {
+					var ok bool
+					if i, key, h, ok = w.memberKey(i, f.mark); !ok {
+						return false
+					}
 				}
+				ke := i
 				if i < len(s) && s[i] == ':' {
 					// `,"key":` is often in the source as written.
 					if f.n > 0 && s[ks-1] == ',' {
@@ -207,11 +221,20 @@ func (w *walker) walk() bool {
 					}
 					i = skipWS(s, i+1)
 				}
-				st, decided, from = d.stepHashed(f.st, key, h, &w.fold), false, f.st
-				if d.states[f.st].catMask != 0 || w.e.cats.spans != nil || w.e.cats.text != nil {
-					w.field = w.classify(key, h)
-				} else {
-					w.field = Field{}
+				decided, from = false, f.st
+				switch {
+				case m != nil:
+					st, w.field = m.next, m.field
+				default:
+					st = d.stepHashed(f.st, key, h, &w.fold)
+					if d.states[f.st].catMask != 0 || w.e.cats.spans != nil || w.e.cats.text != nil {
+						w.field = w.classify(key, h)
+					} else {
+						w.field = Field{}
+					}
+					if f.mode == shapeRecording {
+						w.recordShape(f, ks, ke, key, h, st)
+					}
 				}
 			case f.decided:
 				decided, w.field = true, Field{} // an element has no name of its own
@@ -241,6 +264,7 @@ func (w *walker) close() bool {
 	if f.obj {
 		c = '}'
 		w.leave(f)
+		w.closeShape(f)
 	}
 	w.depth--
 	wrote := true

@@ -93,9 +93,9 @@ func TestScanMatchesReference(t *testing.T) {
 		case i < len(edge):
 			doc = []byte(edge[i])
 		case i%2 == 0:
-			doc = randomDoc(rng, 0)
+			doc = randomDoc(rng)
 		default:
-			doc = mutate(rng, randomDoc(rng, 0))
+			doc = mutate(rng, randomDoc(rng))
 		}
 		sameAsReference(t, e, doc)
 	}
