@@ -79,6 +79,19 @@ func BenchmarkWalk(b *testing.B) {
 	}
 }
 
+// BenchmarkWhole is a policy that keeps every document whole: validation,
+// the duplicate-key check and one copy, the least any rewrite does.
+func BenchmarkWhole(b *testing.B) {
+	e, err := Compile(Policy{Partner: "fraud", KeepUnnamed: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range benchSizes {
+		doc := benchDoc(s.size)
+		b.Run(s.name, func(b *testing.B) { benchRewrite(b, e, doc) })
+	}
+}
+
 // BenchmarkBaseline is the same policy through encoding/json:
 // Unmarshal into any, rewrite the tree, Marshal.
 func BenchmarkBaseline(b *testing.B) {

@@ -95,7 +95,7 @@ func (w *walker) walk() bool {
 				// Kept, dropped or (an object under a transformation:
 				// its keys may be personal data) redacted whole.
 				start := i
-				if i = w.skip(i); w.err != nil {
+				if i = w.skip(i, st); w.err != nil {
 					return false
 				}
 				w.count(eff)
@@ -194,7 +194,7 @@ func (w *walker) walk() bool {
 				ks := i
 				var m *shapeMember
 				if f.mode == shapeMatching {
-					i, m = w.matchShape(f, i)
+					i, m = w.shapeName(f, i)
 				}
 				var key string
 				var h uint64
@@ -233,7 +233,7 @@ func (w *walker) walk() bool {
 						w.field = Field{}
 					}
 					if f.mode == shapeRecording {
-						w.recordShape(f, ks, ke, key, h, st)
+						w.recordShape(f, ks, ke, key, h, st, w.field)
 					}
 				}
 			case f.decided:
@@ -287,12 +287,16 @@ func (w *walker) leave(f *frame) {
 	}
 }
 
-// skip scans the value at i, which is written or dropped whole, checking it
-// as walk would (validity, depth, duplicate keys in every object), and
-// returns the index after it.
-func (w *walker) skip(i int) int {
+// skip scans the value at i, in matcher state st, which is written or
+// dropped whole, checking it as walk would (validity, depth, duplicate keys
+// in every object), and returns the index after it.
+func (w *walker) skip(i int, st int32) int {
 	s := w.s
 	base := len(w.stack)
+	// Shapes (scan_shape.go) here are found by the name of the member that
+	// holds them, as a negative state: apart from walk's, whose members
+	// carry matcher states.
+	name := ^st
 	for {
 		// A value starts at i.
 		if i >= len(s) {
@@ -303,7 +307,11 @@ func (w *walker) skip(i int) int {
 			if !w.open() {
 				return i
 			}
-			w.stack = append(w.stack, frame{mark: len(w.keys), amark: len(w.arena), obj: c == '{'})
+			fr := frame{st: name, mark: len(w.keys), amark: len(w.arena), obj: c == '{'}
+			if fr.obj {
+				fr.shape, fr.mode = w.openShape(name)
+			}
+			w.stack = append(w.stack, fr)
 			if i = skipWS(s, i+1); i < len(s) && s[i] == c+2 {
 				i++
 				w.pop()
@@ -338,15 +346,32 @@ func (w *walker) skip(i int) int {
 	member:
 		// The next member or element of the innermost container starts at i.
 		if f := &w.stack[len(w.stack)-1]; f.obj {
-			var ok bool
-			if i, _, _, ok = w.memberKey(i, f.mark); !ok {
-				return i
+			ks := i
+			var m *shapeMember
+			if f.mode == shapeMatching {
+				i, m = w.shapeName(f, i)
 			}
+			var h uint64
+			if m != nil {
+				h = m.hash
+			} else {
+				var key string
+				var ok bool
+				if i, key, h, ok = w.memberKey(i, f.mark); !ok {
+					return i
+				}
+				if f.mode == shapeRecording {
+					w.recordShape(f, ks, i, key, h, 0, Field{})
+				}
+			}
+			name = ^int32(h >> 33)
 			if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
 				w.fail()
 				return i
 			}
 			i = skipWS(s, i+1)
+		} else {
+			name = f.st
 		}
 	}
 }
@@ -355,6 +380,7 @@ func (w *walker) skip(i int) int {
 func (w *walker) pop() {
 	if f := &w.stack[len(w.stack)-1]; f.obj {
 		w.leave(f)
+		w.closeShape(f)
 	}
 	w.depth--
 	w.stack = w.stack[:len(w.stack)-1]

@@ -22,6 +22,7 @@ const (
 type shapeMember struct {
 	raw    string // as written, quotes included; never holds an escape
 	w0, w1 uint64 // raw's first and last eight bytes (w0 masked when shorter)
+	mask   uint64 // the bytes of w0 that are raw's
 	hash   uint64 // keyHash of the name
 	next   int32  // the matcher state of the member
 	field  Field  // what classify made of the name (zero where not asked)
@@ -32,6 +33,7 @@ func newShapeMember(raw string, h uint64, next int32, field Field) shapeMember {
 	var buf [8]byte
 	copy(buf[:], raw)
 	m.w0 = binary.LittleEndian.Uint64(buf[:])
+	m.mask = 1<<(8*min(len(raw), 8)) - 1
 	if len(raw) >= 8 {
 		m.w1 = binary.LittleEndian.Uint64([]byte(raw[len(raw)-8:]))
 	}
@@ -39,17 +41,17 @@ func newShapeMember(raw string, h uint64, next int32, field Field) shapeMember {
 }
 
 // at reports whether the name at b[i:] is m's (and a byte follows it),
-// comparing a word or two at a time: names are short.
+// comparing a word or two: names are short.
 func (m *shapeMember) at(b []byte, i int) bool {
 	n := len(m.raw)
-	if len(b)-i <= max(n, 8) {
+	if n > 16 || len(b)-i <= 16 {
 		return len(b)-i > n && string(b[i:i+n]) == m.raw
 	}
 	x := binary.LittleEndian.Uint64(b[i:])
 	if n < 8 {
-		return x&(1<<(8*n)-1) == m.w0
+		return x&m.mask == m.w0
 	}
-	return x == m.w0 && binary.LittleEndian.Uint64(b[i+n-8:]) == m.w1 && (n <= 16 || string(b[i+8:i+n-8]) == m.raw[8:n-8])
+	return x == m.w0 && binary.LittleEndian.Uint64(b[i+n-8:]) == m.w1
 }
 
 // shape is the names of the last object read at matcher state st and
@@ -86,39 +88,43 @@ func (w *walker) openShape(st int32) (uint8, uint8) {
 	return uint8(j + 1), shapeRecording
 }
 
-// matchShape reports whether the member name at i is the next name of the
-// shape of frame f, whose names all matched so far; if so it returns the
-// index after the name and the member. If not, the object leaves its
-// shape: the names it matched become ordinary keys (for the duplicate
-// check of the names that follow) and the shape records this object's
-// names from here on.
-func (w *walker) matchShape(f *frame, i int) (int, *shapeMember) {
-	sh := &w.shapes[f.shape-1]
-	if k := int(f.nk); k < len(sh.members) {
-		if m := &sh.members[k]; m.at(w.b, i) {
-			f.nk++
-			return i + len(m.raw), m
-		}
+// shapeName returns the index after the name at i and its member when it
+// is the next name of the shape of frame f, whose names all matched so far;
+// otherwise the object leaves its shape and shapeName returns i and nil.
+func (w *walker) shapeName(f *frame, i int) (int, *shapeMember) {
+	if ms := w.shapes[f.shape-1].members; int(f.nk) < len(ms) && ms[f.nk].at(w.b, i) {
+		m := &ms[f.nk]
+		f.nk++
+		return i + len(m.raw), m
 	}
+	w.leaveShape(f)
+	return i, nil
+}
+
+// leaveShape ends the match of the shape of frame f, whose next name is
+// not the shape's: the names it matched become ordinary keys (for the
+// duplicate check of the names that follow) and the shape records this
+// object's names from here on.
+func (w *walker) leaveShape(f *frame) {
+	sh := &w.shapes[f.shape-1]
 	for _, m := range sh.members[:f.nk] {
 		w.keys = append(w.keys, keyEntry{m.raw[1 : len(m.raw)-1], m.hash})
 	}
 	clear(sh.members[f.nk:])
 	sh.members = sh.members[:f.nk]
 	f.mode = shapeRecording
-	return i, nil
 }
 
-// recordShape appends the name s[ks:end] (decoded: key) to the shape of
-// frame f, which records; a name with escapes, or one past shapeMembers,
-// ends the recording.
-func (w *walker) recordShape(f *frame, ks, end int, key string, h uint64, next int32) {
+// recordShape appends the name s[ks:end] (decoded: key), with what the
+// walk made of it, to the shape of frame f, which records; a name with
+// escapes, or one past shapeMembers, ends the recording.
+func (w *walker) recordShape(f *frame, ks, end int, key string, h uint64, next int32, field Field) {
 	sh := &w.shapes[f.shape-1]
 	if end-ks != len(key)+2 || len(sh.members) == shapeMembers {
 		f.mode = shapeNone
 		return
 	}
-	sh.members = append(sh.members, newShapeMember(w.s[ks:end], h, next, w.field))
+	sh.members = append(sh.members, newShapeMember(w.s[ks:end], h, next, field))
 	f.nk++
 }
 

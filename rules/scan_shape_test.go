@@ -16,6 +16,8 @@ import (
 func TestShapesMatchOracle(t *testing.T) {
 	matchOracle(t, 3000, randomRules, randomRecords)
 	matchOracle(t, 1000, randomCategoryRules, randomRecords)
+	// No rules: the document is kept or dropped whole (walker.skip).
+	matchOracle(t, 500, func(*rand.Rand) []Rule { return nil }, randomRecords)
 }
 
 // randomRecords returns an array of records, each with the names of the
@@ -104,11 +106,13 @@ func TestShapeDuplicates(t *testing.T) {
 		{`{"x":{"y":1,"z":2},"y":{"x":{"y":1,"z":2,"y":3}}}`, `"y":3`},
 	}
 	e := mustCompile(t, Policy{Rules: []Rule{rule(Keep, "**.y"), rule(Drop, "**.password")}})
+	whole := mustCompile(t, Policy{KeepUnnamed: true}) // walker.skip
 	for _, c := range cases {
-		_, err := e.Rewrite(nil, []byte(c.doc), nil)
 		want := fmt.Sprintf("duplicate key at byte offset %d ", strings.LastIndex(c.doc, c.dup))
-		if err == nil || !strings.HasPrefix(err.Error(), want) {
-			t.Errorf("%s: err = %v, want %q", c.doc, err, want)
+		for _, e := range []*Engine{e, whole} {
+			if _, err := e.Rewrite(nil, []byte(c.doc), nil); err == nil || !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("%s: err = %v, want %q", c.doc, err, want)
+			}
 		}
 	}
 	// The same records without the repeat are fine, and each record is

@@ -47,6 +47,9 @@ func main() {
 			continue
 		}
 		fmt.Printf("  %-5s engine %7.1f MB/s  %5.1fx encoding/json (%5.1f MB/s)  %4.2fx gjson.Valid (%6.1f MB/s)\n", size, e, e/b, b, e/v, v)
+		if wk, wh := mbps["Walk/"+size], mbps["Whole/"+size]; wk > 0 && wh > 0 {
+			fmt.Printf("  %-5s        without transformations %4.2fx gjson.Valid, kept whole %4.2fx\n", "", wk/v, wh/v)
+		}
 	}
 	if one, many := nsop["RuleCount/rules=1"], nsop["RuleCount/rules=32"]; one > 0 && many > 0 {
 		fmt.Printf("  32 rules cost %.2fx one rule on 64KB\n", many/one)
