@@ -38,13 +38,19 @@ type Disclosed struct {
 // categories the rewrite sent.
 func (e *Engine) RewriteDisclosing(dst, src []byte, tally Tally, d *Disclosed) ([]byte, error) {
 	w := e.walkers.Get().(*walker)
+	out, err := e.rewriteWith(w, dst, src, tally, d)
+	e.walkers.Put(w)
+	return out, err
+}
+
+// rewriteWith is RewriteDisclosing with the walker w.
+func (e *Engine) rewriteWith(w *walker, dst, src []byte, tally Tally, d *Disclosed) ([]byte, error) {
 	// The bytes are not modified while the string is in use.
 	w.s, w.b = unsafe.String(unsafe.SliceData(src), len(src)), src
 	w.out, w.tally, w.disclosed = dst, tally, d
 	ok := w.walk()
 	out, err := w.out, w.err
 	w.reset()
-	e.walkers.Put(w)
 	if !ok {
 		return dst, e.refuse(src, err)
 	}
@@ -107,7 +113,7 @@ type walker struct {
 	plain      []byte     // scratch: a string with its spans replaced, for a transformation
 	fields     *fieldCache
 	shapes     [shapeSlots]shape // scan_shape.go
-	shapesUsed uint32            // a bit per slot used in this rewrite
+	shapesOpen uint32            // a bit per slot an open object holds
 }
 
 // maxPooledScratch bounds the scratch buffers a pooled walker keeps.
@@ -115,7 +121,7 @@ const maxPooledScratch = 64 << 10
 
 func (w *walker) reset() {
 	clear(w.keys)
-	w.resetShapes()
+	w.closeShapes()
 	for _, set := range w.sets {
 		clear(set) // after an error, objects were left open
 	}

@@ -129,7 +129,9 @@ func TestShapeDuplicates(t *testing.T) {
 func TestShapeMemberAt(t *testing.T) {
 	for n := 1; n <= 40; n++ {
 		name := `"` + strings.Repeat("n", n) + `"`
-		m := newShapeMember(name, 0, 0, Field{})
+		var sh shape
+		sh.add(name, 0, 0, Field{})
+		m := &sh.members[0]
 		for _, tail := range []string{":1}", ":", ""} {
 			doc := []byte(`{` + name + tail)
 			if got, want := m.at(doc, 1), tail != ""; got != want {
@@ -143,5 +145,35 @@ func TestShapeMemberAt(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestShapesAcrossDocuments: one walker's shapes serve its next documents,
+// including after a document it refused; names a document repeats from the
+// last one are still checked for duplicates, and nothing of an earlier
+// document changes a later one's output.
+func TestShapesAcrossDocuments(t *testing.T) {
+	e := mustCompile(t, Policy{Rules: []Rule{rule(Keep, "**.y"), rule(Drop, "**.password")}})
+	w := e.walkers.Get().(*walker)
+	for _, c := range []struct{ doc, want string }{
+		{`{"a":1,"y":2,"b":{"y":3,"z":4}}`, `{"y":2,"b":{"y":3}}`},
+		{`{"a":1,"y":5,"b":{"y":6,"z":7}}`, `{"y":5,"b":{"y":6}}`},
+		{`{"a":1,"y":2,"a":3}`, `duplicate key at byte offset 13 `},
+		{`{"a":1,"y":2,"b":{"y":3,"y":4}}`, `duplicate key at byte offset 24 `},
+		{`{"a":1,"y":2,"b":{"y":3,"z`, `body is not a single valid JSON document`},
+		{`{"a":1,"y":8,"b":{"y":9,"z":4}}`, `{"y":8,"b":{"y":9}}`},
+		{`{"a":1,"Y":8,"b":{"y":9,"Z":4,"z":1}}`, `duplicate key at byte offset 30 `},
+		{`{"y":1,"a":2}`, `{"y":1}`},
+	} {
+		got, err := e.rewriteWith(w, nil, []byte(c.doc), nil, nil)
+		if err != nil {
+			got = []byte(err.Error())
+		}
+		if !strings.HasPrefix(string(got), c.want) {
+			t.Errorf("%s: got %s, want %s", c.doc, got, c.want)
+		}
+	}
+	if w.shapesOpen != 0 {
+		t.Errorf("shapes left open: %b", w.shapesOpen)
 	}
 }
