@@ -425,10 +425,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	var raw *[]byte
 	if d.report {
 		raw = getBuf()
-		if r.ContentLength > 0 { // at most maxBody, checked above
-			*raw = slices.Grow(*raw, int(min(r.ContentLength, maxSizeHint)))
-		}
-		src = io.TeeReader(r.Body, (*appendWriter)(raw))
+		*raw = reserve(*raw, r.ContentLength, maxBody)
+		src = io.TeeReader(r.Body, &growWriter{raw, r.ContentLength, maxBody})
 	}
 	original := func() io.ReadCloser {
 		if raw == nil {
@@ -495,7 +493,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	out := getBuf()
-	*out = slices.Grow((*out)[:0], len(body)) // the output is rarely longer than the input
+	if cap(*out) < len(body) {
+		// The output is rarely longer than the input; an exact size, as
+		// slices.Grow could overshoot by a quarter.
+		*out = make([]byte, 0, len(body))
+	}
 	be := &c.ch[chBody]
 	d.count(chBody, be)
 	t0 := time.Now()
@@ -746,14 +748,6 @@ func ignorable(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// appendWriter appends to a pooled buffer.
-type appendWriter []byte
-
-func (a *appendWriter) Write(p []byte) (int, error) {
-	*a = append(*a, p...)
-	return len(p), nil
 }
 
 // readCloser joins a reader with the closer of the body it reads from.
