@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // bufPool holds request and output buffers; buffers that grew beyond
@@ -14,9 +15,23 @@ var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooled = 4 << 20
 
+// poison is what a released buffer holds in tests: not UTF-8, so never
+// mistaken for part of a body or a record.
+const poison = 0xff
+
 func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
 
+// poisonReleased, set by tests, overwrites every buffer as it goes back to
+// the pool, so that anything still reading it reads garbage a test sees.
+var poisonReleased atomic.Bool
+
 func putBuf(b *[]byte) {
+	if poisonReleased.Load() {
+		full := (*b)[:cap(*b)]
+		for i := range full {
+			full[i] = poison
+		}
+	}
 	if cap(*b) <= maxPooled {
 		*b = (*b)[:0]
 		bufPool.Put(b)

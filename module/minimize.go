@@ -434,15 +434,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		return readCloser{io.MultiReader(newPooledBody(raw), r.Body), r.Body}
 	}
+	var dec io.ReadCloser
 	if coding != "" {
-		dec, err := decodedBody(src, coding, maxBody, maxBody)
+		var err error
+		dec, err = decodedBody(src, coding, maxBody, maxBody)
 		switch {
 		case errors.Is(err, errTooLarge):
 			return h.refuse(w, r, next, d, problemTooLarge, tooLarge(maxBody), original())
 		case err != nil:
 			return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body could not be decoded", original())
 		}
-		defer dec.Close()
 		src = dec
 	}
 	in := getBuf()
@@ -453,8 +454,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	body, err := readBody(*in, src, maxBody, size)
 	*in = body
 	d.bytesIn = len(body)
+	if dec != nil {
+		dec.Close() // read to the end or failed: its window need not wait for the upstream
+	}
+	// The body as received (in, and doc for a form) is read by the consent
+	// check and the rewrite, and by nothing after them: the record holds
+	// counts and copied strings, the proxy gets out, and report mode
+	// forwards raw. So its buffers go back then, not after the upstream's
+	// round trip, and a request holds one body-sized buffer while it waits.
+	held := heldBufs{in}
+	defer held.release()
 	if err != nil || len(body) == 0 {
-		putBuf(in)
+		held.release()
 	}
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -469,17 +480,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	case len(body) == 0:
 		return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body decodes to nothing", original())
 	}
-	defer putBuf(in) // the engine's output, not in, is what goes upstream
 	if form {
 		doc := getBuf()
-		defer putBuf(doc)
+		held[1] = doc
 		if *doc, err = appendURLEncodedJSON((*doc)[:0], string(body)); err != nil {
+			held.release()
 			return h.refuse(w, r, next, d, problemMalformedForm, "the form body is not valid URL encoding", original())
 		}
 		body = *doc
 	}
 
 	if h.consentRequired(token, purpose, body, d) {
+		held.release()
 		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), original())
 	}
 	if d.consent.outcome == consentValid && len(d.consent.granted) > 0 {
@@ -503,6 +515,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	t0 := time.Now()
 	*out, err = be.engine.RewriteDisclosing((*out)[:0], body, d.fields[chBody].tally, &d.disclosed.Disclosed)
 	h.stats.observeRewrite(time.Since(t0))
+	held.release()
+	body = nil
 	if err == nil && form {
 		*out = append((*out)[:0], urlEncodedFromJSON(*out)...)
 	}
@@ -635,29 +649,8 @@ func consentDetail(o consentOutcome) string {
 // forward minimizes the query string and headers with variant c, passes
 // the request on and records how. In report mode it only counts.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, c *compiled, outcome string) error {
-	buf := getBuf()
-	defer putBuf(buf)
-	if r.URL.RawQuery != "" {
-		doc, err := appendURLEncodedJSON((*buf)[:0], r.URL.RawQuery)
-		if err == nil {
-			*buf, err = h.minimizeChannel(d, c, chQuery, doc)
-		}
-		if err != nil {
-			return h.refuse(w, r, next, d, problemMalformedQuery, "the query string is not valid URL encoding, or not minimizable", nil)
-		}
-		if !d.report {
-			r.URL.RawQuery = urlEncodedFromJSON(*buf)
-			r.RequestURI = ""
-		}
-	}
-	doc := appendHeaderJSON((*buf)[:0], r.Header)
-	out, err := h.minimizeChannel(d, c, chHeader, doc)
-	*buf = out
-	if err != nil {
-		return h.refuse(w, r, next, d, problemMalformedHeader, "the request headers could not be minimized", nil)
-	}
-	if !d.report {
-		r.Header = headerFromJSON(out, r.Header)
+	if p, detail := h.minimizeQueryAndHeaders(r, d, c); p != nil {
+		return h.refuse(w, r, next, d, *p, detail, nil)
 	}
 	d.outcome = outcome
 	if h.Response == "" {
@@ -671,6 +664,38 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp
 		return err
 	}
 	return h.writeResponse(w, rb, c, d)
+}
+
+// minimizeQueryAndHeaders minimizes the query string and the headers with
+// variant c (in report mode it only counts), or says why it cannot. Its
+// buffer goes back before the request goes on: the new query and headers
+// are copies (urlEncodedFromJSON builds a string, eachValue parses a copy).
+func (h *Handler) minimizeQueryAndHeaders(r *http.Request, d *disclosure, c *compiled) (*problem, string) {
+	buf := getBuf()
+	defer putBuf(buf)
+	if r.URL.RawQuery != "" {
+		doc, err := appendURLEncodedJSON((*buf)[:0], r.URL.RawQuery)
+		if err == nil {
+			*buf, err = h.minimizeChannel(d, c, chQuery, doc)
+		}
+		if err != nil {
+			return &problemMalformedQuery, "the query string is not valid URL encoding, or not minimizable"
+		}
+		if !d.report {
+			r.URL.RawQuery = urlEncodedFromJSON(*buf)
+			r.RequestURI = ""
+		}
+	}
+	doc := appendHeaderJSON((*buf)[:0], r.Header)
+	out, err := h.minimizeChannel(d, c, chHeader, doc)
+	*buf = out
+	if err != nil {
+		return &problemMalformedHeader, "the request headers could not be minimized"
+	}
+	if !d.report {
+		r.Header = headerFromJSON(out, r.Header)
+	}
+	return nil, ""
 }
 
 // minimizeChannel rewrites the document of one channel in place of doc,
@@ -748,6 +773,19 @@ func ignorable(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// heldBufs are the pooled buffers holding a request body as received.
+// release puts them back; it may be called again, and does nothing then.
+type heldBufs [2]*[]byte
+
+func (h *heldBufs) release() {
+	for i, b := range h {
+		if b != nil {
+			putBuf(b)
+			h[i] = nil
+		}
+	}
 }
 
 // readCloser joins a reader with the closer of the body it reads from.
