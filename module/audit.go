@@ -39,6 +39,11 @@ type disclosure struct {
 	// Room for the channels' tallies (see count).
 	tallies    [96]uint32
 	talliesUse int
+	// The minimized body and its Content-Length value, here rather than
+	// allocated apart: the record outlives the request as long as the
+	// proxy holds the body, and is never reused.
+	body          pooledBody
+	contentLength [1]string
 }
 
 // count starts counting channel ch with engine e. The tally is carved from
@@ -62,6 +67,9 @@ func (d *disclosure) count(ch channel, e *channelEngine) rules.Tally {
 type categoriesRecord struct {
 	rules.Disclosed
 	tax *rules.Taxonomy
+	// names is handed to the encoder by pointer, once per set in turn: a
+	// categoryNames value would be allocated to become an interface.
+	names categoryNames
 }
 
 func (c *categoriesRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
@@ -72,7 +80,8 @@ func (c *categoriesRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		if s.cats == 0 {
 			continue
 		}
-		if err := enc.AddArray(s.key, categoryNames{s.cats, c.tax}); err != nil {
+		c.names = categoryNames{s.cats, c.tax}
+		if err := enc.AddArray(s.key, &c.names); err != nil {
 			return err
 		}
 	}

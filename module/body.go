@@ -138,9 +138,15 @@ type pooledBody struct {
 }
 
 func newPooledBody(buf *[]byte) *pooledBody {
-	b := &pooledBody{buf: buf}
-	b.r.Reset(*buf)
+	b := new(pooledBody)
+	b.init(buf)
 	return b
+}
+
+// init makes a zero pooledBody read buf.
+func (b *pooledBody) init(buf *[]byte) {
+	b.buf = buf
+	b.r.Reset(*buf)
 }
 
 func (b *pooledBody) Read(p []byte) (int, error) {

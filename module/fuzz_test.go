@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/net/http/httpguts"
 
@@ -418,9 +419,12 @@ func FuzzHeaderCodec(f *testing.F) {
 			return
 		}
 		h := fzHeaders(raw)
-		doc := appendHeaderJSON(nil, h)
+		doc, exact := appendHeaderJSON(nil, h)
 		if !json.Valid(doc) {
 			t.Fatalf("invalid JSON %q from %v", doc, h)
+		}
+		if valid := utf8.ValidString(fmt.Sprint(map[string][]string(h))); exact != valid {
+			t.Fatalf("%v: exact %v, but every name and value UTF-8 is %v", h, exact, valid)
 		}
 		out, err := keepAll.ch[chHeader].engine.Rewrite(nil, doc, nil)
 		if err != nil {
@@ -439,6 +443,12 @@ func FuzzHeaderCodec(f *testing.F) {
 		}
 		if fmt.Sprint(back) != fmt.Sprint(want) {
 			t.Fatalf("round trip\n got %q\nwant %q", back, want)
+		}
+		// What the handler relies on to keep headers the policy left
+		// alone: an exact document, rewritten unchanged, rebuilds them as
+		// they were.
+		if exact && bytes.Equal(out, doc) && fmt.Sprint(back) != fmt.Sprint(h) {
+			t.Fatalf("unchanged exact document %s rebuilt as %q, not %q", doc, back, h)
 		}
 		fzHeaderLeak(t, h, seed)
 	})
@@ -495,7 +505,7 @@ func fzHeaderLeak(t *testing.T, h http.Header, seed uint64) {
 	}
 	nameCanary := fmt.Sprintf("X-Cnry-%04d", rng.IntN(10000))
 	plant(nameCanary)
-	doc := appendHeaderJSON(nil, in)
+	doc, _ := appendHeaderJSON(nil, in)
 	out, err := c.ch[chHeader].engine.Rewrite(nil, doc, nil)
 	if err != nil {
 		t.Fatalf("rewrite of %s: %v", doc, err)

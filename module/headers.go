@@ -2,6 +2,7 @@ package module
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/caddy-minimize/caddy-minimize/rules"
 )
@@ -28,10 +29,13 @@ func builtinRules() []rules.Rule {
 
 // appendHeaderJSON appends the request headers as a JSON object for the
 // header engine: one member per header, a string or an array of strings.
-// Content-Length is the gateway's own business and stays out.
-func appendHeaderJSON(dst []byte, h http.Header) []byte {
+// Content-Length is the gateway's own business and stays out. exact says
+// whether every name and value was UTF-8, so that the document holds them
+// as they are rather than with U+FFFD in place of bytes.
+func appendHeaderJSON(dst []byte, h http.Header) (doc []byte, exact bool) {
 	dst = append(dst, '{')
 	n := 0
+	exact = true
 	for k, vs := range h {
 		if k == "Content-Length" || len(vs) == 0 {
 			continue
@@ -40,9 +44,11 @@ func appendHeaderJSON(dst []byte, h http.Header) []byte {
 			dst = append(dst, ',')
 		}
 		n++
+		exact = exact && utf8.ValidString(k)
 		dst = rules.AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		if len(vs) == 1 {
+			exact = exact && utf8.ValidString(vs[0])
 			dst = rules.AppendJSONString(dst, vs[0])
 			continue
 		}
@@ -51,11 +57,12 @@ func appendHeaderJSON(dst []byte, h http.Header) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
+			exact = exact && utf8.ValidString(v)
 			dst = rules.AppendJSONString(dst, v)
 		}
 		dst = append(dst, ']')
 	}
-	return append(dst, '}')
+	return append(dst, '}'), exact
 }
 
 // headerFromJSON rebuilds headers from the engine's output, keeping

@@ -539,15 +539,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	// The proxy may go on reading the body after next returns; its buffer
 	// goes back to the pool when the body is closed, not before.
-	r.Body = newPooledBody(out)
+	d.body.init(out)
+	r.Body = &d.body
 	r.ContentLength = int64(d.bytesOut)
 	r.TransferEncoding = nil
 	r.Trailer = nil // trailers are not minimized: never forward them
-	r.Header.Set("Content-Length", strconv.Itoa(d.bytesOut))
+	d.contentLength[0] = strconv.Itoa(d.bytesOut)
+	r.Header["Content-Length"] = d.contentLength[:]
 	// The body now travels uncompressed. Digests of the original body would
 	// be wrong, and would let a partner confirm guesses about what was removed.
-	for _, hdr := range []string{"Content-Encoding", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
-		r.Header.Del(hdr)
+	for _, hdr := range [...]string{"Content-Encoding", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
+		delete(r.Header, hdr) // canonical already
 	}
 	return h.forward(w, r, next, d, c, "forwarded")
 }
@@ -676,7 +678,7 @@ func (h *Handler) minimizeQueryAndHeaders(r *http.Request, d *disclosure, c *com
 	if r.URL.RawQuery != "" {
 		doc, err := appendURLEncodedJSON((*buf)[:0], r.URL.RawQuery)
 		if err == nil {
-			*buf, err = h.minimizeChannel(d, c, chQuery, doc)
+			*buf, _, err = h.minimizeChannel(d, c, chQuery, doc)
 		}
 		if err != nil {
 			return &problemMalformedQuery, "the query string is not valid URL encoding, or not minimizable"
@@ -686,21 +688,23 @@ func (h *Handler) minimizeQueryAndHeaders(r *http.Request, d *disclosure, c *com
 			r.RequestURI = ""
 		}
 	}
-	doc := appendHeaderJSON((*buf)[:0], r.Header)
-	out, err := h.minimizeChannel(d, c, chHeader, doc)
+	doc, exact := appendHeaderJSON((*buf)[:0], r.Header)
+	out, changed, err := h.minimizeChannel(d, c, chHeader, doc)
 	*buf = out
 	if err != nil {
 		return &problemMalformedHeader, "the request headers could not be minimized"
 	}
-	if !d.report {
+	// Headers the policy left as they were, and that the document held
+	// exactly (no invalid UTF-8 replaced), would be rebuilt as they are.
+	if !d.report && (changed || !exact) {
 		r.Header = headerFromJSON(out, r.Header)
 	}
 	return nil, ""
 }
 
 // minimizeChannel rewrites the document of one channel in place of doc,
-// counting into d.
-func (h *Handler) minimizeChannel(d *disclosure, c *compiled, ch channel, doc []byte) ([]byte, error) {
+// counting into d, and says whether the rewrite changed it.
+func (h *Handler) minimizeChannel(d *disclosure, c *compiled, ch channel, doc []byte) ([]byte, bool, error) {
 	e := &c.ch[ch]
 	tally := d.count(ch, e)
 	out := getBuf()
@@ -708,9 +712,10 @@ func (h *Handler) minimizeChannel(d *disclosure, c *compiled, ch channel, doc []
 	var err error
 	if *out, err = e.engine.RewriteDisclosing((*out)[:0], doc, tally, &d.disclosed.Disclosed); err != nil {
 		d.fields[ch].tally = nil
-		return doc, err
+		return doc, true, err
 	}
-	return append(doc[:0], *out...), nil
+	changed := !bytes.Equal(*out, doc)
+	return append(doc[:0], *out...), changed, nil
 }
 
 // refuse answers with a problem and forwards nothing. In report mode it
