@@ -321,8 +321,10 @@ func memoryCheck(ctx context.Context, gws map[string]*proc) error {
 	}
 	body := benchdoc.Orders(sz[0].bytes)
 	fmt.Printf("\nmemory: %d concurrent %s bodies for %s, %d runs per gateway (peak RSS reset before each run)\n\n", *memConc, sz[0].name, *memDuration, *memRuns)
-	fmt.Println("| config | run | requests | req/s | p99 ms | gateway peak RSS MB | RSS after MB |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	// RSS before: what the last run left (the runtime gives freed memory
+	// back slowly), which the next peak cannot go below.
+	fmt.Println("| config | run | requests | req/s | p99 ms | RSS before MB | gateway peak RSS MB | RSS after MB |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, id := range strings.Split(*memConfigs, ",") {
 		id = strings.TrimSpace(id)
 		g := gws[id]
@@ -331,7 +333,11 @@ func memoryCheck(ctx context.Context, gws map[string]*proc) error {
 		}
 		var peaks []int64
 		for i := 1; i <= *memRuns; i++ {
-			res := drive(ctx, g.url, body, *memConc, 0, *memDuration, func() { resetPeakRSS(g.pid()) })
+			var before int64
+			res := drive(ctx, g.url, body, *memConc, 0, *memDuration, func() {
+				resetPeakRSS(g.pid())
+				before = statusKB(g.pid(), "VmRSS:")
+			})
 			if res.errs > 0 {
 				return fmt.Errorf("memory check (%s): %d of %d requests failed: %s", id, res.errs, res.n+res.errs, res.firstErr)
 			}
@@ -342,7 +348,7 @@ func memoryCheck(ctx context.Context, gws map[string]*proc) error {
 					return err
 				}
 			}
-			fmt.Printf("| %s | %d | %d | %.0f | %.3f | %.1f | %.1f |\n", g.name, i, res.n, res.rps(), ms(res.pct(99)), float64(peak)/1024, float64(statusKB(g.pid(), "VmRSS:"))/1024)
+			fmt.Printf("| %s | %d | %d | %.0f | %.3f | %.1f | %.1f | %.1f |\n", g.name, i, res.n, res.rps(), ms(res.pct(99)), float64(before)/1024, float64(peak)/1024, float64(statusKB(g.pid(), "VmRSS:"))/1024)
 		}
 		if len(peaks) > 1 {
 			fmt.Fprintf(os.Stderr, "  %s: peak RSS of the last run against the first: %+.1f MB\n", g.name, float64(peaks[len(peaks)-1]-peaks[0])/1024)
