@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -11,13 +12,15 @@ import (
 
 // Engine is a compiled policy. It is safe for concurrent use.
 type Engine struct {
-	dfa      *dfa
-	rules    []compiledRule // by priority, ascending; rules[0] is the default
-	patterns []pattern      // rules' parsed paths, indexed like rules
-	maxDepth int
-	walkers  sync.Pool
-	tokens   *tokenKeys // nil without a key
-	cats     categoryRules
+	dfa       *dfa
+	rules     []compiledRule // by priority, ascending; rules[0] is the default
+	patterns  []pattern      // rules' parsed paths, indexed like rules
+	maxDepth  int
+	splitMin  int  // the least document a helper may share (scan_split.go); 0: never
+	splitSync bool // tests: every split offered runs and is waited for
+	walkers   sync.Pool
+	tokens    *tokenKeys // nil without a key
+	cats      categoryRules
 }
 
 type compiledRule struct {
@@ -115,6 +118,9 @@ func Compile(p Policy) (*Engine, error) {
 		}
 	}
 	e := &Engine{maxDepth: cmp.Or(p.MaxDepth, DefaultMaxDepth)}
+	if runtime.GOMAXPROCS(0) > 1 {
+		e.splitMin = splitMin
+	}
 	if len(p.Key) > 0 {
 		var err error
 		if e.tokens, err = newTokenKeys(p.Key, p.OldKeys, p.Partner); err != nil {

@@ -48,7 +48,11 @@ func (e *Engine) rewriteWith(w *walker, dst, src []byte, tally Tally, d *Disclos
 	// The bytes are not modified while the string is in use.
 	w.s, w.b = unsafe.String(unsafe.SliceData(src), len(src)), src
 	w.out, w.tally, w.disclosed = dst, tally, d
+	w.par = e.splitMin > 0 && len(src) >= e.splitMin
 	ok := w.walk()
+	if w.watch {
+		w.abandon() // before the caller may reuse src
+	}
 	out, err := w.out, w.err
 	w.reset()
 	if !ok {
@@ -114,6 +118,14 @@ type walker struct {
 	fields     *fieldCache
 	shapes     [shapeSlots]shape // scan_shape.go
 	shapesOpen uint32            // a bit per slot an open object holds
+	// Splitting a large array with a helper (scan_split.go).
+	par        bool   // the document may still be split
+	watch      bool   // call checkpoint at each element of the array...
+	watchStack int    // ...that is innermost at this stack length
+	split      *split // the split this walker offers (splitState)
+	helping    *split // for a helper, the split it runs
+	base       int    // for a helper, 1: it stops at its array's end...
+	end        int    // ...which is here
 }
 
 // maxPooledScratch bounds the scratch buffers a pooled walker keeps.
@@ -126,6 +138,7 @@ func (w *walker) reset() {
 		clear(set) // after an error, objects were left open
 	}
 	w.s, w.b, w.out, w.tally, w.err, w.depth, w.field, w.disclosed = "", nil, nil, nil, nil, 0, Field{}, nil
+	w.par = false
 	w.keys, w.stack = w.keys[:0], w.stack[:0]
 	w.arena, w.text = w.arena[:0], w.text[:0]
 	if cap(w.arena) > maxPooledScratch {

@@ -55,15 +55,19 @@ func (w *walker) fail() bool {
 // decided (no rule below can override eff), object and array (one frame
 // each), close (a container emptied by drops is itself dropped) and scalar.
 func (w *walker) walk() bool {
+	// The state of the value's container, whose category rules may match
+	// it (from) is, for the document itself, the root's: a bare category
+	// (`@c`, any depth) holds for a document that is a single value too.
+	d := w.e.dfa
+	return w.run(skipWS(w.s, 0), d.root, 0, false, d.root)
+}
+
+// run is walk from the value at i in matcher state st under rule eff, in
+// the container of state from. It returns at the document's end or, for a
+// helper (scan_split.go), at its array's end.
+func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 	s := w.s
 	d := w.e.dfa
-	i := skipWS(s, 0)
-	root := i
-	st, eff, decided := d.root, int32(0), false
-	// The state of the value's container, whose category rules may match
-	// it; for the document itself, the root's: a bare category (`@c`, any
-	// depth) holds for a document that is a single value too.
-	from := d.root
 	wrote := false
 	for {
 		// A value starts at i; write it in state st under rule eff.
@@ -127,6 +131,9 @@ func (w *walker) walk() bool {
 				wrote = w.close()
 				goto next
 			}
+			if w.par && c == '[' {
+				w.trySplit(i)
+			}
 			goto member
 		} else {
 			start := i
@@ -147,7 +154,7 @@ func (w *walker) walk() bool {
 			}
 			if !wrote {
 				// The document itself was dropped: send its empty shape.
-				switch s[root] {
+				switch s[skipWS(s, 0)] {
 				case '{':
 					w.out = append(w.out, "{}"...)
 				case '[':
@@ -173,6 +180,10 @@ func (w *walker) walk() bool {
 				i = skipWS(s, i+1)
 				goto member
 			case c == '}' && f.obj || c == ']' && !f.obj:
+				if len(w.stack) == w.base {
+					w.end = i // a helper's array ends
+					return true
+				}
 				i++
 				wrote = w.close()
 				goto next
@@ -187,6 +198,16 @@ func (w *walker) walk() bool {
 			f.before = len(w.out)
 			if f.n > 0 {
 				w.out = append(w.out, ',')
+			}
+			if w.watch && len(w.stack) == w.watchStack {
+				switch j, wr := w.checkpoint(i, f); j {
+				case goOn:
+				case stopHelp:
+					return w.fail()
+				default:
+					i, wrote = j, wr
+					goto next
+				}
 			}
 			eff = f.eff
 			switch {
@@ -259,6 +280,9 @@ func (w *walker) open() bool {
 // close ends the innermost container of walk, whose closing byte was read,
 // and reports whether it was written.
 func (w *walker) close() bool {
+	if w.watch && len(w.stack) == w.watchStack {
+		w.abandon() // the split array ends short of the helper's start
+	}
 	f := &w.stack[len(w.stack)-1]
 	c := byte(']')
 	if f.obj {
