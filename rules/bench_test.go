@@ -60,6 +60,17 @@ func BenchmarkRewrite(b *testing.B) {
 	}
 }
 
+// BenchmarkRewriteOneCore is BenchmarkRewrite without a helper
+// (scan_split.go): what one core does, to compare with gjson.Valid's one.
+func BenchmarkRewriteOneCore(b *testing.B) {
+	e := benchEngine(b, benchRules)
+	e.splitMin = 0
+	for _, s := range benchSizes {
+		doc := benchDoc(s.size)
+		b.Run(s.name, func(b *testing.B) { benchRewrite(b, e, doc) })
+	}
+}
+
 // BenchmarkWalk is BenchmarkRewrite with each transforming rule (generalize,
 // pseudonymize, redact, mask) turned into keep: the single pass (validation,
 // duplicate keys, matcher, output) without the per-value work of the

@@ -22,9 +22,11 @@ import (
 // one-walker result.
 
 // splitMin is the least a document must hold from an array's first element
-// on for the array to be split: below it, waking a helper costs more than
-// half the walk saves.
-const splitMin = 32 << 10
+// on for the array to be split: below it, waking a helper and an idle core
+// (tens of µs in a busy gateway) can cost what half the walk saves. At 64 KB
+// the split halved BenchmarkRewrite but slowed the load test's 1-in-flight
+// requests; at 256 KB it sped both.
+const splitMin = 128 << 10
 
 // splitPrefixMax bounds the opening bytes (the first element's `{` up to
 // its first member's colon) searched for.
