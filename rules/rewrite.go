@@ -48,7 +48,10 @@ func (e *Engine) rewriteWith(w *walker, dst, src []byte, tally Tally, d *Disclos
 	// The bytes are not modified while the string is in use.
 	w.s, w.b = unsafe.String(unsafe.SliceData(src), len(src)), src
 	w.out, w.tally, w.disclosed = dst, tally, d
-	w.par = e.splitMin > 0 && len(src) >= e.splitMin
+	if e.splitMin > 0 && len(src) >= e.splitMin {
+		w.par = e.mayShare()
+		defer largeRewrites.Add(-1)
+	}
 	ok := w.walk()
 	if w.watch {
 		w.abandon() // before the caller may reuse src

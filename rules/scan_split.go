@@ -28,6 +28,18 @@ import (
 // requests; at 256 KB it sped both.
 const splitMin = 128 << 10
 
+// largeRewrites counts the rewrites of documents of splitMin or more under
+// way in the process. A document is split only while they are at most half
+// the cores: under load a helper saves no time, only holds its output until
+// its walker comes for it (which, at 256 in flight, had cost 60-90 MB).
+var largeRewrites atomic.Int32
+
+// mayShare counts a large rewrite in and reports whether it may be split.
+func (e *Engine) mayShare() bool {
+	n := largeRewrites.Add(1)
+	return e.splitSync || int(n) <= max(1, runtime.GOMAXPROCS(0)/2)
+}
+
 // splitPrefixMax bounds the opening bytes (the first element's `{` up to
 // its first member's colon) searched for.
 const splitPrefixMax = 48

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -246,4 +247,25 @@ func FuzzSplit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSplitOnlyWhenCoresIdle: while other large rewrites hold half the
+// cores, a document is walked alone (under load a helper saves nothing and
+// its output would wait, in memory, for its walker); after, it is split.
+func TestSplitOnlyWhenCoresIdle(t *testing.T) {
+	_, _, prod := splitEngines(t, Policy{Rules: []Rule{rule(Keep, "#.a")}})
+	doc := []byte(`[{"a":1},{"a":2},{"a":3},{"a":4},{"a":5},{"a":6}]`)
+	busy := int32(max(1, runtime.GOMAXPROCS(0)/2))
+	largeRewrites.Add(busy)
+	offered, _ := splits(prod, doc)
+	largeRewrites.Add(-busy)
+	if offered {
+		t.Fatal("split while the cores were busy")
+	}
+	if offered, _ = splits(prod, doc); !offered {
+		t.Fatal("not split with the cores idle")
+	}
+	if n := largeRewrites.Load(); n != 0 {
+		t.Fatalf("%d large rewrites counted after all returned", n)
+	}
 }
