@@ -50,12 +50,9 @@ func (e *Engine) rewriteWith(w *walker, dst, src []byte, tally Tally, d *Disclos
 	w.out, w.tally, w.disclosed = dst, tally, d
 	if e.splitMin > 0 && len(src) >= e.splitMin {
 		w.par = e.mayShare()
-		defer largeRewrites.Add(-1)
+		defer w.endLarge()
 	}
 	ok := w.walk()
-	if w.watch {
-		w.abandon() // before the caller may reuse src
-	}
 	out, err := w.out, w.err
 	w.reset()
 	if !ok {
@@ -123,8 +120,8 @@ type walker struct {
 	shapesOpen uint32            // a bit per slot an open object holds
 	// Splitting a large array with a helper (scan_split.go).
 	par        bool   // the document may still be split
-	watch      bool   // call checkpoint at each element of the array...
-	watchStack int    // ...that is innermost at this stack length
+	watch      bool   // a split is under way: this walker offered it or helps
+	watchStack int    // the stack's length inside the split array
 	split      *split // the split this walker offers (splitState)
 	helping    *split // for a helper, the split it runs
 	base       int    // for a helper, 1: it stops at its array's end...

@@ -29,6 +29,7 @@ var errStop = errors.New("rules: scan stopped")
 type frame struct {
 	st, eff int32 // matcher state and deciding rule of the container
 	start   int   // len(out) before the container's opening byte
+	in      int   // the index of the container's opening byte
 	before  int   // len(out) before the current member or element
 	n       int   // members or elements written
 	idx     int   // index of the next element (arrays)
@@ -120,7 +121,7 @@ func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 			if !w.open() {
 				return false
 			}
-			fr := frame{st: st, eff: eff, start: len(w.out), mark: len(w.keys), amark: len(w.arena), obj: c == '{', decided: decided}
+			fr := frame{st: st, eff: eff, start: len(w.out), in: i, mark: len(w.keys), amark: len(w.arena), obj: c == '{', decided: decided}
 			if fr.obj {
 				fr.shape, fr.mode = w.openShape(st)
 			}
@@ -130,9 +131,6 @@ func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 				i++
 				wrote = w.close()
 				goto next
-			}
-			if w.par && c == '[' {
-				w.trySplit(i)
 			}
 			goto member
 		} else {
@@ -199,14 +197,21 @@ func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 			if f.n > 0 {
 				w.out = append(w.out, ',')
 			}
-			if w.watch && len(w.stack) == w.watchStack {
-				switch j, wr := w.checkpoint(i, f); j {
-				case goOn:
-				case stopHelp:
-					return w.fail()
-				default:
-					i, wrote = j, wr
-					goto next
+			if w.par && !f.obj && i-f.in >= w.e.splitMin/splitProbe {
+				w.trySplit(i) // a large array, by now
+			}
+			if w.watch {
+				// A split (scan_split.go): a helper stops when told to, at
+				// any depth; the first walker looks for the helper's start.
+				if h := w.helping; h != nil {
+					if h.abort.Load() {
+						return w.fail()
+					}
+				} else if len(w.stack) == w.watchStack {
+					if j, wr := w.checkpoint(i, f); j >= 0 {
+						i, wrote = j, wr
+						goto next
+					}
 				}
 			}
 			eff = f.eff
@@ -280,7 +285,7 @@ func (w *walker) open() bool {
 // close ends the innermost container of walk, whose closing byte was read,
 // and reports whether it was written.
 func (w *walker) close() bool {
-	if w.watch && len(w.stack) == w.watchStack {
+	if w.watch && w.helping == nil && len(w.stack) == w.watchStack {
 		w.abandon() // the split array ends short of the helper's start
 	}
 	f := &w.stack[len(w.stack)-1]

@@ -36,9 +36,16 @@ var largeRewrites atomic.Int32
 
 // mayShare counts a large rewrite in and reports whether it may be split.
 func (e *Engine) mayShare() bool {
-	n := largeRewrites.Add(1)
-	return e.splitSync || int(n) <= max(1, runtime.GOMAXPROCS(0)/2)
+	n := int(largeRewrites.Add(1))
+	procs := runtime.GOMAXPROCS(0) // it may change while the process runs
+	return e.splitSync || procs > 1 && n <= max(1, procs/2)
 }
+
+// An array is considered for a split once the walker is 1/splitProbe of
+// splitMin (16 KiB) into it, with half of splitMin still to go: a small
+// array (tags before the records, say) must not spend the document's one
+// split on a guess past its end.
+const splitProbe = 8
 
 // splitPrefixMax bounds the opening bytes (the first element's `{` up to
 // its first member's colon) searched for.
@@ -112,13 +119,13 @@ var splitBufs sync.Pool // of *[]byte
 // maxSplitBuf bounds the helper buffers kept for reuse.
 const maxSplitBuf = 4 << 20
 
-// trySplit considers splitting the array whose frame was just pushed and
-// whose first element starts at i.
+// trySplit considers splitting the innermost array, at least splitProbe
+// long so far, whose next element starts at i.
 func (w *walker) trySplit(i int) {
 	w.par = false // one split per document
 	s := w.s
 	rest := len(s) - i
-	if rest < w.e.splitMin || s[i] != '{' {
+	if rest <= 0 || rest < w.e.splitMin/2 || s[i] != '{' {
 		return
 	}
 	f := &w.stack[len(w.stack)-1]
@@ -164,6 +171,7 @@ func (w *walker) trySplit(i int) {
 			// No helper was idle, but one that took an earlier offer of
 			// sp late may have claimed this one.
 			if sp.state.CompareAndSwap(splitPending, splitCancelled) {
+				sp.s, sp.b = "", nil
 				return
 			}
 		}
@@ -184,31 +192,18 @@ func lastNonWS(s string, i int) int {
 	return 0
 }
 
-// Results of checkpoint besides an index.
-const (
-	goOn     = -1 // walk the element at i
-	stopHelp = -2 // the helper was told to stop
-)
-
-// checkpoint is called at each element of the watched array (the first
-// walker's split array, or a helper's own) once f.before is set and the
-// separator written. It returns goOn, stopHelp, or the index of the array's
-// `]` once the helper's elements were added to the output, with whether
-// any was written.
+// checkpoint is called at each element of the split array once f.before
+// is set and the separator written. It returns -1 to walk the element at i,
+// or the index of the array's `]` once the helper's elements were added to
+// the output, with whether any was written.
 func (w *walker) checkpoint(i int, f *frame) (int, bool) {
-	if sp := w.helping; sp != nil {
-		if sp.abort.Load() {
-			return stopHelp, false
-		}
-		return goOn, false
-	}
 	sp := w.splitState()
 	if i != sp.at {
-		return goOn, false
+		return -1, false
 	}
 	w.watch = false
 	if !sp.finish() {
-		return goOn, false
+		return -1, false
 	}
 	wrote := sp.n > 0
 	if wrote {
@@ -306,7 +301,7 @@ func (sp *split) run() {
 	if sp.cats {
 		h.disclosed = &sp.disclosed
 	}
-	h.helping, h.watch, h.watchStack, h.base = sp, true, 1, 1
+	h.helping, h.watch, h.base = sp, true, 1
 	h.stack = append(h.stack, frame{st: sp.st, eff: sp.eff, decided: sp.decided})
 	st := sp.st
 	if !sp.decided {
@@ -325,4 +320,14 @@ func (w *walker) splitState() *split {
 		w.split = &split{done: make(chan struct{}, 1)}
 	}
 	return w.split
+}
+
+// endLarge ends a rewrite counted by mayShare, deferred so that it runs
+// even if the walk panicked: a helper still reading the document is stopped
+// and joined, since the caller reuses it once the rewrite returns.
+func (w *walker) endLarge() {
+	if w.watch {
+		w.abandon()
+	}
+	largeRewrites.Add(-1)
 }

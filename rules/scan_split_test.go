@@ -269,3 +269,33 @@ func TestSplitOnlyWhenCoresIdle(t *testing.T) {
 		t.Fatalf("%d large rewrites counted after all returned", n)
 	}
 }
+
+// TestSplitLargeArrayAfterSmallOnes: small arrays before the records (and
+// inside them) do not spend the document's split; the records array, once
+// the walker is well into it, does.
+func TestSplitLargeArrayAfterSmallOnes(t *testing.T) {
+	p := Policy{Partner: "p", Key: bytes.Repeat([]byte{7}, 32),
+		Rules: []Rule{rule(Keep, "tags.#.a"), rule(Keep, "rows.#.a"), rule(Pseudonymize, "rows.#.b"), rule(Keep, "rows.#.c")}}
+	e, one := mustCompile(t, p), mustCompile(t, p)
+	if e.splitMin == 0 {
+		t.Skip("GOMAXPROCS is 1: the engine never splits")
+	}
+	e.splitSync = true
+	var b strings.Builder
+	b.WriteString(`{"tags":[{"a":1},{"a":2}],"rows":[`)
+	for i := 0; b.Len() < 3*splitMin; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"a":%d,"b":"user%d@example.com","c":[{"a":%d}],"d":"secret"}`, i, i, i)
+	}
+	b.WriteString(`]}`)
+	doc := []byte(b.String())
+	one.splitMin = 0
+	if got, want := rewriteAll(e, doc), rewriteAll(one, doc); got != want {
+		t.Fatalf("split and one walker differ:\n%.300s\n%.300s", got, want)
+	}
+	if offered, used := splits(e, doc); !offered || !used {
+		t.Fatalf("offered %v, used %v: the records array was not split", offered, used)
+	}
+}
