@@ -9,7 +9,7 @@ import (
 
 // A large array is walked by two walkers at once when a core is free: the
 // rewrite's own walker from the front, and a helper from an element near
-// the middle, found by the bytes the first element starts with. The helper
+// the middle of what is left, found by the bytes an element starts with. The helper
 // writes the elements from there to the array's end into a buffer of its
 // own. When the first walker reaches the helper's starting byte as the
 // start of an element of that same array, every byte before it has been
@@ -21,11 +21,10 @@ import (
 // the result, refusals and their offsets included, is always the
 // one-walker result.
 
-// splitMin is the least a document must hold from an array's first element
-// on for the array to be split: below it, waking a helper and an idle core
-// (tens of µs in a busy gateway) can cost what half the walk saves. At 64 KB
-// the split halved BenchmarkRewrite but slowed the load test's 1-in-flight
-// requests; at 256 KB it sped both.
+// splitMin is the least document that may be split: below it, waking a
+// helper and an idle core (tens of µs in a busy gateway) can cost what half
+// the walk saves. At 64 KB the split sped BenchmarkRewrite 1.5x but slowed
+// the load test's 1-in-flight requests; at 256 KB it sped both.
 const splitMin = 128 << 10
 
 // largeRewrites counts the rewrites of documents of splitMin or more under
@@ -47,8 +46,8 @@ func (e *Engine) mayShare() bool {
 // split on a guess past its end.
 const splitProbe = 8
 
-// splitPrefixMax bounds the opening bytes (the first element's `{` up to
-// its first member's colon) searched for.
+// splitPrefixMax bounds the opening bytes (an element's `{` up to its first
+// member's colon) searched for.
 const splitPrefixMax = 48
 
 // The states of a split.
