@@ -14,9 +14,9 @@ import (
 // canaryBody plants a unique value in every field; none may appear in any
 // log line, at any level.
 const canaryBody = `{"order":{"id":"canary-order-1"},"customer":{"id":"cus_8812","name":"canary-name-2","email":"canary-email-3@example.com",` +
-	`"phone":"canary-phone-4","password":"canary-password-5"},"notes":"canary-notes-6","items":[{"sku":"canary-sku-7","qty":7777}]}`
+	`"phone":"canary-phone-4","password":"canary-password-5"},"notes":"canary-notes-6","items":[{"sku":"canary-sku-7","qty":73901846251}]}`
 
-var canaries = []string{"canary-order-1", "canary-name-2", "canary-email-3", "canary-phone-4", "canary-password-5", "canary-notes-6", "canary-sku-7", "7777", "cus_8812"}
+var canaries = []string{"canary-order-1", "canary-name-2", "canary-email-3", "canary-phone-4", "canary-password-5", "canary-notes-6", "canary-sku-7", "73901846251", "cus_8812"}
 
 // TestDisclosureRecordAndMetrics checks the audit record field by field,
 // the metrics on the admin endpoint (also across a config reload), and that
