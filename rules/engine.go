@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -117,10 +116,7 @@ func Compile(p Policy) (*Engine, error) {
 			c.id = id
 		}
 	}
-	e := &Engine{maxDepth: cmp.Or(p.MaxDepth, DefaultMaxDepth)}
-	if runtime.GOMAXPROCS(0) > 1 {
-		e.splitMin = splitMin
-	}
+	e := &Engine{maxDepth: cmp.Or(p.MaxDepth, DefaultMaxDepth), splitMin: splitMin}
 	if len(p.Key) > 0 {
 		var err error
 		if e.tokens, err = newTokenKeys(p.Key, p.OldKeys, p.Partner); err != nil {
