@@ -18,7 +18,7 @@ MINIMIZE_KEY ?= REVNTy1PTkxZLUtFWS1kby1ub3QtdXNlLWluLXByb2Q=
 # so `make unit` keeps working while module/ (or rules/) is still being
 # written. (`go test ./missing/...` fails; a package without _test files is
 # merely reported as "[no test files]".)
-UNIT_PKGS = $(foreach d,rules module,$(if $(shell find $(d) -name '*.go' 2>/dev/null | head -n 1),./$(d)/...))
+UNIT_PKGS = $(foreach d,rules module loadtest,$(if $(shell find $(d) -name '*.go' 2>/dev/null | head -n 1),./$(d)/...))
 
 .PHONY: all caddy run fmt-check vet lint unit e2e test bench loadtest fuzz clean
 
@@ -64,7 +64,8 @@ bench:
 # The gateway end to end (issue 7): the real binary as (a) reverse_proxy,
 # (b) reverse_proxy with request_buffers and (c) minimize + reverse_proxy, in
 # front of one upstream, driven by the Go load generator in loadtest/ (closed
-# loop, loopback only, a few minutes in all). Not part of `make test`.
+# loop, loopback only, three rounds of every cell: about five minutes).
+# Not part of `make test`.
 # LOADTEST_FLAGS passes flags, e.g. LOADTEST_FLAGS='-duration 10s -concurrency 16'.
 LOADTEST_FLAGS ?=
 loadtest: caddy

@@ -13,7 +13,10 @@
 // and p99 latency, the gateway's CPU seconds per 1,000 requests (utime+stime
 // from /proc/<pid>/stat) and its peak RSS (VmHWM from /proc/<pid>/status,
 // reset before each cell), then the ratios c/a and c/b and the p99 that c
-// adds over b. Last, a memory check: many concurrent large bodies against
+// adds over b. Every cell is measured in several rounds (-rounds), the
+// configurations taking turns within each: the tables give medians, and
+// each ratio's range over the rounds, because a shared machine's speed
+// drifts by more than the differences being measured. Last, a memory check: many concurrent large bodies against
 // (c), repeated, reporting peak RSS each time.
 //
 // It is a measurement, not a test: it exits non-zero only when something
@@ -57,6 +60,7 @@ var (
 	concFlag    = flag.String("concurrency", "1,8", "requests in flight (closed loop); a list runs each: 1 shows latency without queueing, 8 keeps 2 cores busy")
 	sizesFlag   = flag.String("sizes", "1KB,16KB,256KB", "approximate body sizes")
 	configsFlag = flag.String("configs", "a,b,c", "configurations to run")
+	rounds      = flag.Int("rounds", 3, "measurements of each cell: the configurations take turns within a round, and the tables report medians over the rounds, each ratio from the configurations' own round")
 	memConc     = flag.Int("mem-concurrency", 256, "requests in flight for the memory check (0 skips it)")
 	memConfigs  = flag.String("mem-configs", "b,c", "configurations the memory check runs against")
 	memSize     = flag.String("mem-size", "256KB", "body size for the memory check")
@@ -125,6 +129,7 @@ func serveUpstream(addr string) {
 
 type cell struct {
 	cfg     config
+	round   int
 	conc    int
 	size    string
 	res     result
@@ -183,55 +188,27 @@ func run(ctx context.Context) error {
 		gws[c.id] = g
 	}
 
-	fmt.Printf("gateway load test, %s: %d cores shared by every process, loopback only; closed loop at %s in flight, %s measured after %s warm-up per cell\n",
-		time.Now().Format("2006-01-02"), runtime.NumCPU(), *concFlag, *duration, *warmup)
+	if *rounds < 1 {
+		return fmt.Errorf("rounds %d: want at least 1", *rounds)
+	}
+	fmt.Printf("gateway load test, %s: %d cores shared by every process, loopback only; closed loop at %s in flight, %s measured after %s warm-up per cell, %d rounds (medians)\n",
+		time.Now().Format("2006-01-02"), runtime.NumCPU(), *concFlag, *duration, *warmup, *rounds)
 	fmt.Printf("bodies: {\"orders\":[...]} JSON; upstream reads each body whole; caddy %s\n\n", caddyVersion(bin))
 
 	var cells []cell
-	for _, conc := range concs {
-		for _, sz := range sizes {
-			body := benchdoc.Orders(sz.bytes)
-			// The configurations take turns at each size, so a slow spell
-			// on the machine hits them alike.
-			for _, c := range configs {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				g := gws[c.id]
-				if err := sanity(ctx, g, c, body); err != nil {
-					return err
-				}
-				cl := cell{cfg: c, conc: conc, size: sz.name}
-				var cpu0 int64
-				var prof chan error
-				cl.res = drive(ctx, g.url, body, conc, *warmup, *duration, func() {
-					resetPeakRSS(g.pid())
-					cpu0 = cpuTicks(g.pid())
-					if *profileDir != "" {
-						prof = make(chan error, 1)
-						go func() {
-							prof <- profile(g, filepath.Join(*profileDir, fmt.Sprintf("%s-%s-c%d.pprof", c.id, sz.name, conc)))
-						}()
-					}
-				})
-				if prof != nil {
-					if err := <-prof; err != nil {
+	for round := 1; round <= *rounds; round++ {
+		for _, conc := range concs {
+			for _, sz := range sizes {
+				body := benchdoc.Orders(sz.bytes)
+				// The configurations take turns at each size, so a slow spell
+				// on the machine hits them alike.
+				for _, c := range configs {
+					cl, err := measure(ctx, gws[c.id], c, round, conc, sz, body)
+					if err != nil {
 						return err
 					}
+					cells = append(cells, cl)
 				}
-				cpu := float64(cpuTicks(g.pid())-cpu0) / clockTicks
-				if cl.res.n > 0 {
-					cl.cpu = cpu / float64(cl.res.n) * 1000
-				}
-				cl.peakRSS = statusKB(g.pid(), "VmHWM:")
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				fmt.Fprintf(os.Stderr, "  (%s) %3d in flight %-6s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", c.id, conc, sz.name, cl.res.rps(), ms(cl.res.pct(50)), ms(cl.res.pct(99)))
-				if cl.res.errs > 0 {
-					return fmt.Errorf("(%s) %s: %d of %d requests failed: %s", c.id, sz.name, cl.res.errs, cl.res.n+cl.res.errs, cl.res.firstErr)
-				}
-				cells = append(cells, cl)
 			}
 		}
 	}
@@ -251,57 +228,139 @@ func run(ctx context.Context) error {
 	return nil
 }
 
+// measure drives one gateway with one body at one concurrency: a cell.
+func measure(ctx context.Context, g *proc, c config, round, conc int, sz size, body []byte) (cell, error) {
+	if ctx.Err() != nil {
+		return cell{}, ctx.Err()
+	}
+	if err := sanity(ctx, g, c, body); err != nil {
+		return cell{}, err
+	}
+	cl := cell{cfg: c, round: round, conc: conc, size: sz.name}
+	var cpu0 int64
+	var prof chan error
+	cl.res = drive(ctx, g.url, body, conc, *warmup, *duration, func() {
+		resetPeakRSS(g.pid())
+		cpu0 = cpuTicks(g.pid())
+		if *profileDir != "" && round == 1 { // one profile per cell is enough
+			prof = make(chan error, 1)
+			go func() {
+				prof <- profile(g, filepath.Join(*profileDir, fmt.Sprintf("%s-%s-c%d.pprof", c.id, sz.name, conc)))
+			}()
+		}
+	})
+	if prof != nil {
+		if err := <-prof; err != nil {
+			return cell{}, err
+		}
+	}
+	cpu := float64(cpuTicks(g.pid())-cpu0) / clockTicks
+	if cl.res.n > 0 {
+		cl.cpu = cpu / float64(cl.res.n) * 1000
+	}
+	cl.peakRSS = statusKB(g.pid(), "VmHWM:")
+	if ctx.Err() != nil {
+		return cell{}, ctx.Err()
+	}
+	fmt.Fprintf(os.Stderr, "  round %d  (%s) %3d in flight %-6s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", round, c.id, conc, sz.name, cl.res.rps(), ms(cl.res.pct(50)), ms(cl.res.pct(99)))
+	if cl.res.errs > 0 {
+		return cell{}, fmt.Errorf("(%s) %s: %d of %d requests failed: %s", c.id, sz.name, cl.res.errs, cl.res.n+cl.res.errs, cl.res.firstErr)
+	}
+	return cl, nil
+}
+
+// printTable reports each configuration's medians over the rounds, then the
+// ratios. A round's c/a, c/b and added p99 compare cells measured back to
+// back; the median of those per-round ratios is what the targets judge, and
+// their range shows how much the machine moved under the run.
 func printTable(cells []cell, concs []int, sizes []size, configs []config) {
 	fmt.Println("| config | in flight | body | req/s | p50 ms | p99 ms | gateway CPU s / 1k req | gateway peak RSS MB |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
-	for _, c := range cells {
-		fmt.Printf("| (%s) %s | %d | %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.cfg.id, c.cfg.name, c.conc, c.size, c.res.rps(), ms(c.res.pct(50)), ms(c.res.pct(99)), c.cpu, float64(c.peakRSS)/1024)
+	for _, conc := range concs {
+		for _, sz := range sizes {
+			for _, c := range configs {
+				var rps, p50, p99, cpu []float64
+				var rss int64
+				for _, cl := range cells {
+					if cl.cfg.id == c.id && cl.conc == conc && cl.size == sz.name {
+						rps, p50, p99 = append(rps, cl.res.rps()), append(p50, ms(cl.res.pct(50))), append(p99, ms(cl.res.pct(99)))
+						cpu, rss = append(cpu, cl.cpu), max(rss, cl.peakRSS)
+					}
+				}
+				if len(rps) > 0 {
+					fmt.Printf("| (%s) %s | %d | %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.id, c.name, conc, sz.name, median(rps), median(p50), median(p99), median(cpu), float64(rss)/1024)
+				}
+			}
+		}
 	}
-	find := func(id string, conc int, sz string) *cell {
+	if !slices.ContainsFunc(configs, func(c config) bool { return c.id == "c" }) {
+		return
+	}
+	find := func(id string, round, conc int, sz string) *cell {
 		for i := range cells {
-			if cells[i].cfg.id == id && cells[i].conc == conc && cells[i].size == sz {
+			if cells[i].cfg.id == id && cells[i].round == round && cells[i].conc == conc && cells[i].size == sz {
 				return &cells[i]
 			}
 		}
 		return nil
-	}
-	if !slices.ContainsFunc(configs, func(c config) bool { return c.id == "c" }) {
-		return
 	}
 	fmt.Println()
 	fmt.Println("| in flight | body | req/s c/a | req/s c/b | p99 added by c over b | gateway CPU c/b | targets (issue 7) |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, conc := range concs {
 		for _, sz := range sizes {
-			a, b, c := find("a", conc, sz.name), find("b", conc, sz.name), find("c", conc, sz.name)
-			if c == nil {
-				continue
-			}
-			ca, cb, added, cpu := "-", "-", "-", "-"
-			var verdict []string
-			if a != nil {
-				ca = fmt.Sprintf("%.2f", c.res.rps()/a.res.rps())
-			}
-			if b != nil {
-				r := c.res.rps() / b.res.rps()
-				d := ms(c.res.pct(99) - b.res.pct(99))
-				cb, added = fmt.Sprintf("%.2f", r), fmt.Sprintf("%+.3f ms", d)
-				if b.cpu > 0 {
-					cpu = fmt.Sprintf("%.2f", c.cpu/b.cpu)
+			var ca, cb, added, cpu []float64
+			for round := 1; round <= *rounds; round++ {
+				a, b, c := find("a", round, conc, sz.name), find("b", round, conc, sz.name), find("c", round, conc, sz.name)
+				if c == nil {
+					continue
 				}
+				if a != nil {
+					ca = append(ca, c.res.rps()/a.res.rps())
+				}
+				if b != nil {
+					cb, added = append(cb, c.res.rps()/b.res.rps()), append(added, ms(c.res.pct(99)-b.res.pct(99)))
+					if b.cpu > 0 {
+						cpu = append(cpu, c.cpu/b.cpu)
+					}
+				}
+			}
+			var verdict []string
+			if len(cb) > 0 {
 				if sz.bytes <= 16<<10 {
-					verdict = append(verdict, mark(r >= 0.85, "c/b ≥ 0.85"))
+					verdict = append(verdict, mark(median(cb) >= 0.85, "c/b ≥ 0.85"))
 				}
 				switch {
 				case sz.bytes >= 128<<10:
-					verdict = append(verdict, mark(d <= 1, "added p99 ≤ 1 ms"))
+					verdict = append(verdict, mark(median(added) <= 1, "added p99 ≤ 1 ms"))
 				case sz.bytes >= 8<<10:
-					verdict = append(verdict, mark(d <= 0.3, "added p99 ≤ 0.3 ms"))
+					verdict = append(verdict, mark(median(added) <= 0.3, "added p99 ≤ 0.3 ms"))
 				}
 			}
-			fmt.Printf("| %d | %s | %s | %s | %s | %s | %s |\n", conc, sz.name, ca, cb, added, cpu, strings.Join(verdict, ", "))
+			fmt.Printf("| %d | %s | %s | %s | %s | %s | %s |\n", conc, sz.name, spread(ca, "%.2f"), spread(cb, "%.2f"), spread(added, "%+.3f ms"), spread(cpu, "%.2f"), strings.Join(verdict, ", "))
 		}
 	}
+}
+
+// median returns the middle of xs (the mean of the two middle values for an
+// even count); xs must not be empty.
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// spread formats the median of xs and, for more than one value, their range.
+func spread(xs []float64, format string) string {
+	switch len(xs) {
+	case 0:
+		return "-"
+	case 1:
+		return fmt.Sprintf(format, xs[0])
+	}
+	return fmt.Sprintf(format+" ("+format+" to "+format+")", median(xs), slices.Min(xs), slices.Max(xs))
 }
 
 func mark(ok bool, what string) string {
