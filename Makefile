@@ -18,7 +18,7 @@ MINIMIZE_KEY ?= REVNTy1PTkxZLUtFWS1kby1ub3QtdXNlLWluLXByb2Q=
 # so `make unit` keeps working while module/ (or rules/) is still being
 # written. (`go test ./missing/...` fails; a package without _test files is
 # merely reported as "[no test files]".)
-UNIT_PKGS = $(foreach d,rules module loadtest,$(if $(shell find $(d) -name '*.go' 2>/dev/null | head -n 1),./$(d)/...))
+UNIT_PKGS = $(foreach d,rules module loadtest internal,$(if $(shell find $(d) -name '*.go' 2>/dev/null | head -n 1),./$(d)/...))
 
 .PHONY: all caddy run fmt-check vet lint unit e2e test bench loadtest fuzz clean
 
@@ -57,9 +57,10 @@ e2e: caddy
 test: fmt-check vet unit e2e
 
 # Engine benchmarks beside their baselines (encoding/json, gjson.Valid), with
-# the ratios computed from the same run.
+# the ratios computed from the same run: medians of BENCHCOUNT runs of each.
+BENCHCOUNT ?= 3
 bench:
-	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem ./rules/... | $(GO) run ./internal/benchratio
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./rules/... | $(GO) run ./internal/benchratio
 
 # The gateway end to end (issue 7): the real binary as (a) reverse_proxy,
 # (b) reverse_proxy with request_buffers and (c) minimize + reverse_proxy, in

@@ -16,8 +16,9 @@
 // adds over b. Every cell is measured in several rounds (-rounds), the
 // configurations taking turns within each: the tables give medians, and
 // each ratio's range over the rounds, because a shared machine's speed
-// drifts by more than the differences being measured. Last, a memory check: many concurrent large bodies against
-// (c), repeated, reporting peak RSS each time.
+// drifts by more than the differences being measured. Last, a memory check:
+// many concurrent large bodies against (c), repeated, reporting peak RSS
+// each time.
 //
 // It is a measurement, not a test: it exits non-zero only when something
 // failed (a process, a request, a sanity check), never because a number
@@ -50,6 +51,7 @@ import (
 	"time"
 
 	"github.com/caddy-minimize/caddy-minimize/internal/benchdoc"
+	"github.com/caddy-minimize/caddy-minimize/internal/stats"
 )
 
 var (
@@ -242,7 +244,9 @@ func measure(ctx context.Context, g *proc, c config, round, conc int, sz size, b
 	cl.res = drive(ctx, g.url, body, conc, *warmup, *duration, func() {
 		resetPeakRSS(g.pid())
 		cpu0 = cpuTicks(g.pid())
-		if *profileDir != "" && round == 1 { // one profile per cell is enough
+		// One profile per cell is enough; profiling slows round 1 of every
+		// configuration alike, which the per-round ratios absorb.
+		if *profileDir != "" && round == 1 {
 			prof = make(chan error, 1)
 			go func() {
 				prof <- profile(g, filepath.Join(*profileDir, fmt.Sprintf("%s-%s-c%d.pprof", c.id, sz.name, conc)))
@@ -288,7 +292,7 @@ func printTable(cells []cell, concs []int, sizes []size, configs []config) {
 					}
 				}
 				if len(rps) > 0 {
-					fmt.Printf("| (%s) %s | %d | %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.id, c.name, conc, sz.name, median(rps), median(p50), median(p99), median(cpu), float64(rss)/1024)
+					fmt.Printf("| (%s) %s | %d | %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.id, c.name, conc, sz.name, stats.Median(rps), stats.Median(p50), stats.Median(p99), stats.Median(cpu), float64(rss)/1024)
 				}
 			}
 		}
@@ -328,28 +332,18 @@ func printTable(cells []cell, concs []int, sizes []size, configs []config) {
 			var verdict []string
 			if len(cb) > 0 {
 				if sz.bytes <= 16<<10 {
-					verdict = append(verdict, mark(median(cb) >= 0.85, "c/b ≥ 0.85"))
+					verdict = append(verdict, mark(stats.Median(cb) >= 0.85, "c/b ≥ 0.85"))
 				}
 				switch {
 				case sz.bytes >= 128<<10:
-					verdict = append(verdict, mark(median(added) <= 1, "added p99 ≤ 1 ms"))
+					verdict = append(verdict, mark(stats.Median(added) <= 1, "added p99 ≤ 1 ms"))
 				case sz.bytes >= 8<<10:
-					verdict = append(verdict, mark(median(added) <= 0.3, "added p99 ≤ 0.3 ms"))
+					verdict = append(verdict, mark(stats.Median(added) <= 0.3, "added p99 ≤ 0.3 ms"))
 				}
 			}
 			fmt.Printf("| %d | %s | %s | %s | %s | %s | %s |\n", conc, sz.name, spread(ca, "%.2f"), spread(cb, "%.2f"), spread(added, "%+.3f ms"), spread(cpu, "%.2f"), strings.Join(verdict, ", "))
 		}
 	}
-}
-
-// median returns the middle of xs (the mean of the two middle values for an
-// even count); xs must not be empty.
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if n := len(s); n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[len(s)/2]
 }
 
 // spread formats the median of xs and, for more than one value, their range.
@@ -360,7 +354,7 @@ func spread(xs []float64, format string) string {
 	case 1:
 		return fmt.Sprintf(format, xs[0])
 	}
-	return fmt.Sprintf(format+" ("+format+" to "+format+")", median(xs), slices.Min(xs), slices.Max(xs))
+	return fmt.Sprintf(format+" ("+format+" to "+format+")", stats.Median(xs), slices.Min(xs), slices.Max(xs))
 }
 
 func mark(ok bool, what string) string {

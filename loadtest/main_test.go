@@ -2,28 +2,6 @@ package main
 
 import "testing"
 
-func TestMedian(t *testing.T) {
-	for _, c := range []struct {
-		in   []float64
-		want float64
-	}{
-		{[]float64{3}, 3},
-		{[]float64{0.9, 0.7, 0.8}, 0.8},
-		{[]float64{4, 1, 3, 2}, 2.5},
-		{[]float64{2, 2, 9}, 2},
-	} {
-		in := append([]float64(nil), c.in...)
-		if got := median(c.in); got != c.want {
-			t.Errorf("median(%v) = %v, want %v", in, got, c.want)
-		}
-		for i := range in {
-			if c.in[i] != in[i] {
-				t.Fatalf("median reordered its input: %v, was %v", c.in, in)
-			}
-		}
-	}
-}
-
 func TestSpread(t *testing.T) {
 	for _, c := range []struct {
 		in     []float64

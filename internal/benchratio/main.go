@@ -2,7 +2,8 @@
 // through, and appends the ratios the project's targets are stated in: the
 // engine against the encoding/json baseline and against gjson.Valid, measured
 // in the same run (and on one core, when a large document's array is shared
-// with a helper), and 32 rules against one.
+// with a helper), and 32 rules against one. A benchmark run several times
+// (go test -count) counts by its median, since a shared machine drifts.
 package main
 
 import (
@@ -11,11 +12,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/caddy-minimize/caddy-minimize/internal/stats"
 )
 
 func main() {
-	mbps := map[string]float64{} // "Rewrite/64KB" → MB/s
-	nsop := map[string]float64{}
+	runs := map[string][]float64{} // "Rewrite/64KB MB/s" → one value per run
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		line := sc.Text()
@@ -33,29 +35,28 @@ func main() {
 			if err != nil {
 				continue
 			}
-			switch f[i+1] {
-			case "MB/s":
-				mbps[name] = v
-			case "ns/op":
-				nsop[name] = v
+			if u := f[i+1]; u == "MB/s" || u == "ns/op" {
+				runs[name+" "+u] = append(runs[name+" "+u], v)
 			}
 		}
 	}
-	fmt.Println("\nratios (same run):")
+	mbps := func(name string) float64 { return stats.Median(runs[name+" MB/s"]) }
+	nsop := func(name string) float64 { return stats.Median(runs[name+" ns/op"]) }
+	fmt.Printf("\nratios (same run; medians of %d runs each):\n", len(runs["Rewrite/64KB MB/s"]))
 	for _, size := range []string{"1KB", "64KB", "1MB"} {
-		e, b, v := mbps["Rewrite/"+size], mbps["Baseline/"+size], mbps["Valid/"+size]
+		e, b, v := mbps("Rewrite/"+size), mbps("Baseline/"+size), mbps("Valid/"+size)
 		if e == 0 || b == 0 || v == 0 {
 			continue
 		}
 		fmt.Printf("  %-5s engine %7.1f MB/s  %5.1fx encoding/json (%5.1f MB/s)  %4.2fx gjson.Valid (%6.1f MB/s)\n", size, e, e/b, b, e/v, v)
-		if one := mbps["RewriteOneCore/"+size]; one > 0 {
+		if one := mbps("RewriteOneCore/" + size); one > 0 {
 			fmt.Printf("  %-5s        on one core %7.1f MB/s  %4.2fx gjson.Valid\n", "", one, one/v)
 		}
-		if wk, wh := mbps["Walk/"+size], mbps["Whole/"+size]; wk > 0 && wh > 0 {
+		if wk, wh := mbps("Walk/"+size), mbps("Whole/"+size); wk > 0 && wh > 0 {
 			fmt.Printf("  %-5s        without transformations %4.2fx gjson.Valid, kept whole %4.2fx\n", "", wk/v, wh/v)
 		}
 	}
-	if one, many := nsop["RuleCount/rules=1"], nsop["RuleCount/rules=32"]; one > 0 && many > 0 {
+	if one, many := nsop("RuleCount/rules=1"), nsop("RuleCount/rules=32"); one > 0 && many > 0 {
 		fmt.Printf("  32 rules cost %.2fx one rule on 64KB\n", many/one)
 	}
 }
