@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -423,8 +424,12 @@ func FuzzHeaderCodec(f *testing.F) {
 		if !json.Valid(doc) {
 			t.Fatalf("invalid JSON %q from %v", doc, h)
 		}
-		if valid := utf8.ValidString(fmt.Sprint(map[string][]string(h))); exact != valid {
-			t.Fatalf("%v: exact %v, but every name and value UTF-8 is %v", h, exact, valid)
+		// Content-Length stays out of the document and goes on as it came
+		// (appendHeaderJSON), so its bytes do not make the document inexact.
+		inDoc := maps.Clone(h)
+		delete(inDoc, "Content-Length")
+		if valid := utf8.ValidString(fmt.Sprint(map[string][]string(inDoc))); exact != valid {
+			t.Fatalf("%v: exact %v, but every name and value in the document UTF-8 is %v", h, exact, valid)
 		}
 		out, err := keepAll.ch[chHeader].engine.Rewrite(nil, doc, nil)
 		if err != nil {
