@@ -24,10 +24,11 @@ type Scanner struct {
 	// Prefilters: no enabled detector finds a span shorter than minLen; a
 	// value that is one finding starts with a byte in starts, or is an
 	// email (holds an '@') or an IBAN (two letters, two digits).
-	minLen int
-	email  bool
-	iban   bool
-	starts [256]bool
+	minLen  int
+	email   bool
+	iban    bool
+	starts  [256]bool
+	numbers bool // a finding may start with a digit, as a number's text does
 }
 
 const (
@@ -66,6 +67,9 @@ func newScanner(enabled detectorSet, cats [numDetectors]CategorySet, fields *fie
 		for i := 0; i < len(findingStarts[d]); i++ {
 			s.starts[findingStarts[d][i]] = true
 		}
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		s.numbers = s.numbers || s.starts[c]
 	}
 	return s
 }
@@ -122,6 +126,9 @@ func (s *Scanner) AppendFindings(dst []Finding, text string, f Field) []Finding 
 // whitespace, if there is one: the value is, as a whole, personal data of
 // that kind.
 func (s *Scanner) Match(value string, f Field) (Finding, bool) {
+	if len(value) < s.minLen { // most values: spare the trim
+		return Finding{}, false
+	}
 	trimmed := strings.TrimSpace(value)
 	if len(trimmed) < s.minLen || !s.couldBeOne(trimmed) {
 		return Finding{}, false

@@ -104,6 +104,21 @@ func TestScannerMatch(t *testing.T) {
 			t.Errorf("Match(%q) = %v, want %v", c.in, ok, c.ok)
 		}
 	}
+	// The walker reads a number's text for the value scanner only if one
+	// of its findings can start with a digit: not for credentials alone.
+	for _, c := range []struct {
+		cats    CategorySet
+		numbers bool
+	}{
+		{CategorySet(0).With(Credentials), false},
+		{CategorySet(0).With(Payment), true},
+		{CategorySet(0).With(Contact), true}, // phone numbers
+		{allCategories, true},
+	} {
+		if got := testTaxonomy.Scanner(c.cats).numbers; got != c.numbers {
+			t.Errorf("Scanner(%v).numbers = %v, want %v", c.cats, got, c.numbers)
+		}
+	}
 }
 
 func TestAppendRewritten(t *testing.T) {

@@ -423,7 +423,7 @@ func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 	end, esc := -1, false
 	w.valueCats = 0
 	if v := w.e.cats.values; v != nil && ps.catMask&w.e.cats.detected != 0 {
-		if c := w.s[i]; c == '"' || c == '-' || c >= '0' && c <= '9' {
+		if c := w.s[i]; c == '"' || v.numbers && (c == '-' || c >= '0' && c <= '9') {
 			if end, esc = w.scalarEnd(i); w.err != nil {
 				return eff, end, esc
 			}
