@@ -427,15 +427,19 @@ func (w *walker) categorize(ps *dfaState, i int, eff int32) (int32, int, bool) {
 			if end, esc = w.scalarEnd(i); w.err != nil {
 				return eff, end, esc
 			}
-			var text string
-			if c == '"' {
-				text = w.strText(i, end, esc)
-			} else {
-				text = numberText(w.s[i:end])
-			}
-			if f, ok := v.Match(text, w.field); ok {
-				cs |= f.Categories & ps.catMask
-				w.valueCats = f.Categories
+			// A value's text is no longer than its JSON: most are too short
+			// to be any finding.
+			if end-i >= v.minLen {
+				var text string
+				if c == '"' {
+					text = w.strText(i, end, esc)
+				} else {
+					text = numberText(w.s[i:end])
+				}
+				if f, ok := v.Match(text, w.field); ok {
+					cs |= f.Categories & ps.catMask
+					w.valueCats = f.Categories
+				}
 			}
 		}
 	}
@@ -453,7 +457,9 @@ func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 	w.disclose(w.field.Categories|w.valueCats, r.Action)
 	switch r.Action {
 	case Keep:
-		if sc := w.e.cats.spans; sc != nil && w.s[start] == '"' && w.e.cats.spanMax > eff {
+		// A string shorter than any finding goes as it is, as spans
+		// would send it.
+		if sc := w.e.cats.spans; sc != nil && w.s[start] == '"' && w.e.cats.spanMax > eff && end-start >= sc.minLen {
 			w.spanEff = eff
 			w.spans(start, end, esc, sc)
 			break
