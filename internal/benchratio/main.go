@@ -3,7 +3,8 @@
 // engine against the encoding/json baseline and against gjson.Valid, measured
 // in the same run (and on one core, when a large document's array is shared
 // with a helper), and 32 rules against one. A benchmark run several times
-// (go test -count) counts by its median, since a shared machine drifts.
+// (make bench's passes, or -count) counts by its median, since a shared
+// machine drifts.
 package main
 
 import (
