@@ -147,6 +147,16 @@ func TestCategoryPaths(t *testing.T) {
 	if string(got) != `{"n":1}` {
 		t.Errorf("extended taxonomy: %s", got)
 	}
+	// A category whose only detector is private_key: its shortest findings
+	// (a PEM header, a truncated key) pass the scanner's length prefilter.
+	if err := tx.Extend("keys", nil, []string{"private_key"}); err != nil {
+		t.Fatal(err)
+	}
+	e = mustCompile(t, Policy{Taxonomy: tx, KeepUnnamed: true, Rules: []Rule{floor("@keys")}})
+	got, _ = e.Rewrite(nil, []byte(`{"a":"-----BEGIN PRIVATE KEY-----","b":"-----BEGIN RSA PRIVATE KEY-----\nMIIB","c":"see -----BEGIN PRIVATE KEY-----","n":1}`), nil)
+	if want := `{"c":"see [REDACTED]","n":1}`; string(got) != want {
+		t.Errorf("private keys under a floor: %s, want %s", got, want)
+	}
 }
 
 // TestCategoriesMatchOracle compares the rewriter with the oracle over

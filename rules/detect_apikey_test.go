@@ -32,7 +32,11 @@ func TestDetectAPIKeys(t *testing.T) {
 		"AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQ", "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQeX", "aizaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
 	})
 	pem := "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----"
-	checkValues(t, detPrivateKey, "", []string{pem, "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC"}, []string{
+	checkValues(t, detPrivateKey, "", []string{
+		pem, "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+		// The shortest: a header alone, or with a truncated body.
+		"-----BEGIN PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----\nMIIB",
+	}, []string{
 		"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf\n-----END PUBLIC KEY-----",
 		"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
 	})

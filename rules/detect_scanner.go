@@ -48,7 +48,7 @@ var findingStarts = [numDetectors]string{
 // minSpan is the shortest span each detector finds (a lower bound; 0 means
 // that of an email, "a@b.cd").
 var minSpan = [numDetectors]int{
-	detPrivateKey: 40, detJWT: 16, detBearer: len("Bearer ") + minBearer, detAWSKey: 20,
+	detPrivateKey: len("-----BEGIN PRIVATE KEY-----"), detJWT: 16, detBearer: len("Bearer ") + minBearer, detAWSKey: 20,
 	detGitHubToken: 40, detSlackToken: 15, detStripeKey: 32, detGoogleKey: 39,
 }
 

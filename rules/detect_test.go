@@ -33,6 +33,14 @@ func checkValues(t *testing.T, d Detector, field string, valid, invalid []string
 		f, ok := testScanner.Match(v, fc)
 		if !ok || f.Detector != d {
 			t.Errorf("%s in field %q: got %v, want one %s", quote(v), field, findings(v, field), d)
+			continue
+		}
+		// The prefilters of a scanner with this detector alone keep it.
+		checkMinSpan(t, f, v)
+		var cats [numDetectors]CategorySet
+		cats[d] = 1
+		if _, ok := newScanner(1<<d, cats, testTaxonomy.matcher).Match(v, fc); !ok {
+			t.Errorf("%s in field %q: found, but not by Match with %s alone", quote(v), field, d)
 		}
 	}
 	for _, v := range invalid {
