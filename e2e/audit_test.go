@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -142,4 +145,74 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestRecordedWhenSent: the record of a disclosure is on the log as soon as
+// the minimized body has gone upstream, while the partner is still
+// answering, and its duration is the gateway's own time, not the
+// partner's. A route that rewrites responses records once the response is
+// rewritten, since the record holds what the response carried.
+func TestRecordedWhenSent(t *testing.T) {
+	t.Parallel()
+	u := newUpstream(t)
+	g := startGateway(t, globalBlock+site(`
+	route /shop {
+		minimize shop {
+			keep order.id
+		}
+		reverse_proxy {{.Upstream}}
+	}`+apiPolicy), map[string]string{"Upstream": u.addr()})
+	count := func(partner string) int {
+		n := 0
+		for _, line := range strings.Split(g.logs(), "\n") {
+			if strings.Contains(line, `"logger":"http.handlers.minimize.audit"`) && strings.Contains(line, `"partner":"`+partner+`"`) {
+				n++
+			}
+		}
+		return n
+	}
+	const partnerTime = 300 * time.Millisecond
+	var waited atomic.Int64 // until the shop's record was on the log
+	u.setHandler(func(w http.ResponseWriter, r *http.Request, body []byte) {
+		start := time.Now()
+		if r.URL.Path == "/shop" {
+			for count("shop") == 0 && time.Since(start) < 10*time.Second {
+				time.Sleep(5 * time.Millisecond)
+			}
+			waited.Store(int64(time.Since(start)))
+		}
+		time.Sleep(partnerTime)
+		if r.URL.Path == "/api" {
+			if n := count("partner-api"); n != 0 {
+				t.Errorf("a route that rewrites responses recorded %d disclosures before the response", n)
+			}
+			body = []byte(`{"order":{"id":"o-9","status":"shipped","customer":{"email":"canary-resp@example.com"}}}`)
+		}
+		echoHandler(w, r, body)
+	})
+
+	status, _, resp := post(t, g.url("/shop"), "application/json", []byte(`{"order":{"id":"o-1","email":"canary-sent@example.com"}}`))
+	if status != 200 || string(resp) != `{"order":{"id":"o-1"}}` {
+		t.Fatalf("shop: %d %s", status, resp)
+	}
+	if time.Duration(waited.Load()) >= 10*time.Second {
+		t.Fatal("the disclosure was not recorded while the partner answered")
+	}
+	a := nthAudit(t, g, 1)
+	if a.Partner != "shop" || a.Outcome != "forwarded" || a.BytesOut != len(`{"order":{"id":"o-1"}}`) || a.Duration <= 0 || a.Duration >= partnerTime.Seconds() {
+		t.Errorf("shop record %+v: want forwarded, its bytes, and a duration of the gateway's alone (under %v)", a, partnerTime)
+	}
+
+	status, _, resp = post(t, g.url("/api"), "application/json", []byte(`{"order":{"id":"o-9"}}`))
+	if status != 200 || string(resp) != `{"order":{"id":"o-9","status":"shipped"}}` {
+		t.Fatalf("api: %d %s", status, resp)
+	}
+	a = nthAudit(t, g, 2)
+	if a.Partner != "partner-api" || a.Response == nil || a.Response.Mode != "minimize" || a.Duration <= 0 || a.Duration >= partnerTime.Seconds() {
+		t.Errorf("api record %+v (response %+v): want the response's record, and a duration of the gateway's alone", a, a.Response)
+	}
+	if n := count("shop") + count("partner-api"); n != 2 {
+		t.Errorf("%d records, want one a request", n)
+	}
+	assertNoCanary(t, g.logs(), "canary-sent", "canary-resp")
 }

@@ -345,12 +345,13 @@ type audit struct {
 		JTI     string   `json:"jti"`
 		Granted []string `json:"granted"`
 	} `json:"consent"`
-	Policy   string `json:"policy"`
-	Outcome  string `json:"outcome"`
-	Problem  string `json:"problem"`
-	Status   int    `json:"status"`
-	BytesIn  int    `json:"bytes_in"`
-	BytesOut int    `json:"bytes_out"`
+	Policy   string  `json:"policy"`
+	Outcome  string  `json:"outcome"`
+	Problem  string  `json:"problem"`
+	Status   int     `json:"status"`
+	BytesIn  int     `json:"bytes_in"`
+	BytesOut int     `json:"bytes_out"`
+	Duration float64 `json:"duration"`
 	Response *struct {
 		Mode     string `json:"mode"`
 		Restored int    `json:"tokens_restored"`
@@ -386,8 +387,8 @@ func audits(t *testing.T, g *gateway) []audit {
 }
 
 // nthAudit returns the gateway's n-th disclosure record (from 1), waiting
-// briefly: the record is written as the handler returns, which can be just
-// after the response reached the client.
+// briefly: a record may be written just after the response reached the
+// client.
 func nthAudit(t *testing.T, g *gateway, n int) audit {
 	t.Helper()
 	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {

@@ -1,6 +1,7 @@
 package module
 
 import (
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,7 +31,11 @@ type disclosure struct {
 	outcome string // forwarded, rejected, passed
 	problem string // the problem's slug, when rejected (or would be, in report mode)
 	status  int    // the problem's status, when rejected
-	elapsed time.Duration
+	start   time.Time
+	elapsed time.Duration // the gateway's own time (see handedOn)
+
+	h        *Handler    // whose audit logger and metrics take the record
+	finished atomic.Bool // the record is written, or being written
 
 	// Room for log's fields and the entries of the fields list, so they
 	// are not allocated apart: the encoder is done with both on return.
@@ -42,8 +47,46 @@ type disclosure struct {
 	// The minimized body and its Content-Length value, here rather than
 	// allocated apart: the record outlives the request as long as the
 	// proxy holds the body, and is never reused.
-	body          pooledBody
+	body          sentBody
 	contentLength [1]string
+}
+
+// handedOn ends the gateway's own time: the request goes to the proxy
+// now, and the partner's time is not the gateway's.
+func (d *disclosure) handedOn() {
+	d.elapsed = time.Since(d.start)
+}
+
+// finish writes the record and counts it, once: when the proxy has sent
+// the minimized body (sentBody), or when the handler returns, whichever
+// comes first; the two may run on different goroutines.
+func (d *disclosure) finish() {
+	if d.finished.Swap(true) {
+		return
+	}
+	if d.elapsed == 0 {
+		d.handedOn()
+	}
+	d.log(d.h.audit)
+	d.record(d.h.stats)
+}
+
+// sentBody is the minimized body as the proxy reads it. The proxy closes
+// it once it has sent it: the disclosure has then happened, so the record
+// is written there, while the partner answers, rather than after its
+// answer. A gateway stopped during a slow answer has recorded the
+// disclosure already, and the client does not wait for the record.
+type sentBody struct {
+	pooledBody
+	record *disclosure // nil when the record must wait (a rewritten response goes in it)
+}
+
+func (b *sentBody) Close() error {
+	err := b.pooledBody.Close()
+	if b.record != nil {
+		b.record.finish()
+	}
+	return err
 }
 
 // count starts counting channel ch with engine e. The tally is carved from

@@ -354,13 +354,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		report:    h.Mode == "report",
 		policy:    h.hash,
 		consent:   disclosureConsent{outcome: consentNone},
+		start:     time.Now(),
+		h:         h,
 	}
-	start := time.Now()
-	defer func() {
-		d.elapsed = time.Since(start)
-		d.log(h.audit)
-		d.record(h.stats)
-	}()
+	defer d.finish()
 	consentHeader := DefaultConsentHeader
 	if h.Consent != nil && h.Consent.Header != "" {
 		consentHeader = h.Consent.Header
@@ -540,6 +537,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// The proxy may go on reading the body after next returns; its buffer
 	// goes back to the pool when the body is closed, not before.
 	d.body.init(out)
+	if h.Response == "" {
+		d.body.record = d
+	}
 	r.Body = &d.body
 	r.ContentLength = int64(d.bytesOut)
 	r.TransferEncoding = nil
@@ -589,6 +589,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	}
 	tw := &writeTracker{ResponseWriter: w}
 	err := h.forward(tw, r, next, d, c, "forwarded")
+	d.handedOn() // a stream is minimized while the proxy sends it
 	d.bytesIn, d.bytesOut = body.in, body.sent
 	le := body.failed()
 	if le == nil {
@@ -656,15 +657,19 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp
 	}
 	d.outcome = outcome
 	if h.Response == "" {
+		d.handedOn()
 		return next.ServeHTTP(w, r)
 	}
 	// Ask for an uncompressed response; one that comes compressed anyway is
 	// decoded before it is rewritten.
 	r.Header.Set("Accept-Encoding", "identity")
 	rb := newResponseBuffer(int(cmp.Or(h.MaxBody, DefaultMaxBody)))
+	d.handedOn()
 	if err := next.ServeHTTP(rb, r); err != nil {
 		return err
 	}
+	t := time.Now()
+	defer func() { d.elapsed += time.Since(t) }()
 	return h.writeResponse(w, rb, c, d)
 }
 
@@ -726,6 +731,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	if d.report && original != nil {
 		r.Body = original
 		d.outcome = "forwarded"
+		d.handedOn()
 		return next.ServeHTTP(w, r)
 	}
 	if original != nil && original != r.Body {
