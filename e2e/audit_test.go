@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,20 +150,18 @@ func grepLines(s, substr string) string {
 }
 
 // TestRecordedWhenSent: the record of a disclosure is on the log as soon as
-// the minimized body has gone upstream, while the partner is still
-// answering, and its duration is the gateway's own time, not the
-// partner's. A route that rewrites responses records once the response is
-// rewritten, since the record holds what the response carried.
+// the proxy has read the minimized body to send it, while the partner is
+// still answering, over HTTP/1 and HTTP/2 and with request_buffers; its
+// duration is the gateway's own time, not the partner's. A route that
+// rewrites responses records once the response is rewritten, since the
+// record holds what the response carried.
 func TestRecordedWhenSent(t *testing.T) {
 	t.Parallel()
 	u := newUpstream(t)
-	g := startGateway(t, globalBlock+site(`
-	route /shop {
-		minimize shop {
-			keep order.id
-		}
-		reverse_proxy {{.Upstream}}
-	}`+apiPolicy), map[string]string{"Upstream": u.addr()})
+	h2 := httptest.NewUnstartedServer(nil) // binds 127.0.0.1:0
+	h2.Config.Protocols = new(http.Protocols)
+	h2.Config.Protocols.SetUnencryptedHTTP2(true)
+	var g *gateway
 	count := func(partner string) int {
 		n := 0
 		for _, line := range strings.Split(g.logs(), "\n") {
@@ -172,47 +172,86 @@ func TestRecordedWhenSent(t *testing.T) {
 		return n
 	}
 	const partnerTime = 300 * time.Millisecond
-	var waited atomic.Int64 // until the shop's record was on the log
-	u.setHandler(func(w http.ResponseWriter, r *http.Request, body []byte) {
+	var waited sync.Map // partner → how long it waited for the record
+	answer := func(w http.ResponseWriter, r *http.Request, body []byte) {
 		start := time.Now()
-		if r.URL.Path == "/shop" {
-			for count("shop") == 0 && time.Since(start) < 10*time.Second {
+		partner := strings.TrimPrefix(r.URL.Path, "/")
+		if partner == "api" {
+			partner = "partner-api"
+		}
+		if partner != "partner-api" {
+			for count(partner) == 0 && time.Since(start) < 10*time.Second {
 				time.Sleep(5 * time.Millisecond)
 			}
-			waited.Store(int64(time.Since(start)))
+			waited.Store(partner, time.Since(start))
 		}
 		time.Sleep(partnerTime)
-		if r.URL.Path == "/api" {
-			if n := count("partner-api"); n != 0 {
+		if partner == "partner-api" {
+			if n := count(partner); n != 0 {
 				t.Errorf("a route that rewrites responses recorded %d disclosures before the response", n)
 			}
 			body = []byte(`{"order":{"id":"o-9","status":"shipped","customer":{"email":"canary-resp@example.com"}}}`)
 		}
 		echoHandler(w, r, body)
+	}
+	u.setHandler(answer)
+	h2.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 {
+			t.Errorf("the h2c upstream was asked over %s", r.Proto)
+		}
+		body, _ := io.ReadAll(r.Body)
+		answer(w, r, body)
 	})
+	h2.Start()
+	t.Cleanup(h2.Close)
+	g = startGateway(t, globalBlock+site(`
+	route /shop {
+		minimize shop {
+			keep order.id
+		}
+		reverse_proxy {{.Upstream}}
+	}
+	route /shop-h2 {
+		minimize shop-h2 {
+			keep order.id
+		}
+		reverse_proxy h2c://{{.H2}}
+	}
+	route /shop-buffered {
+		minimize shop-buffered {
+			keep order.id
+		}
+		reverse_proxy {{.Upstream}} {
+			request_buffers 64KiB
+		}
+	}`+apiPolicy), map[string]string{"Upstream": u.addr(), "H2": strings.TrimPrefix(h2.URL, "http://")})
 
-	status, _, resp := post(t, g.url("/shop"), "application/json", []byte(`{"order":{"id":"o-1","email":"canary-sent@example.com"}}`))
-	if status != 200 || string(resp) != `{"order":{"id":"o-1"}}` {
-		t.Fatalf("shop: %d %s", status, resp)
-	}
-	if time.Duration(waited.Load()) >= 10*time.Second {
-		t.Fatal("the disclosure was not recorded while the partner answered")
-	}
-	a := nthAudit(t, g, 1)
-	if a.Partner != "shop" || a.Outcome != "forwarded" || a.BytesOut != len(`{"order":{"id":"o-1"}}`) || a.Duration <= 0 || a.Duration >= partnerTime.Seconds() {
-		t.Errorf("shop record %+v: want forwarded, its bytes, and a duration of the gateway's alone (under %v)", a, partnerTime)
+	for i, partner := range []string{"shop", "shop-h2", "shop-buffered"} {
+		status, _, resp := post(t, g.url("/"+partner), "application/json", []byte(`{"order":{"id":"o-1","email":"canary-sent@example.com"}}`))
+		if status != 200 || string(resp) != `{"order":{"id":"o-1"}}` {
+			t.Fatalf("%s: %d %s", partner, status, resp)
+		}
+		if w, _ := waited.Load(partner); w == nil || w.(time.Duration) >= 10*time.Second {
+			t.Errorf("%s: the disclosure was not recorded while the partner answered (waited %v)", partner, w)
+		}
+		a := nthAudit(t, g, i+1)
+		if a.Partner != partner || a.Outcome != "forwarded" || a.BytesOut != len(`{"order":{"id":"o-1"}}`) || a.Duration <= 0 || a.Duration >= partnerTime.Seconds() {
+			t.Errorf("%s: record %+v: want forwarded, its bytes, and a duration of the gateway's alone (under %v)", partner, a, partnerTime)
+		}
 	}
 
-	status, _, resp = post(t, g.url("/api"), "application/json", []byte(`{"order":{"id":"o-9"}}`))
+	status, _, resp := post(t, g.url("/api"), "application/json", []byte(`{"order":{"id":"o-9"}}`))
 	if status != 200 || string(resp) != `{"order":{"id":"o-9","status":"shipped"}}` {
 		t.Fatalf("api: %d %s", status, resp)
 	}
-	a = nthAudit(t, g, 2)
+	a := nthAudit(t, g, 4)
 	if a.Partner != "partner-api" || a.Response == nil || a.Response.Mode != "minimize" || a.Duration <= 0 || a.Duration >= partnerTime.Seconds() {
 		t.Errorf("api record %+v (response %+v): want the response's record, and a duration of the gateway's alone", a, a.Response)
 	}
-	if n := count("shop") + count("partner-api"); n != 2 {
-		t.Errorf("%d records, want one a request", n)
+	for _, partner := range []string{"shop", "shop-h2", "shop-buffered", "partner-api"} {
+		if n := count(partner); n != 1 {
+			t.Errorf("%s: %d records, want one", partner, n)
+		}
 	}
 	assertNoCanary(t, g.logs(), "canary-sent", "canary-resp")
 }

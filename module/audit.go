@@ -1,6 +1,8 @@
 package module
 
 import (
+	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +59,7 @@ func (d *disclosure) handedOn() {
 	d.elapsed = time.Since(d.start)
 }
 
-// finish writes the record and counts it, once: when the proxy has sent
+// finish writes the record and counts it, once: when the proxy has read
 // the minimized body (sentBody), or when the handler returns, whichever
 // comes first; the two may run on different goroutines.
 func (d *disclosure) finish() {
@@ -71,22 +73,45 @@ func (d *disclosure) finish() {
 	d.record(d.h.stats)
 }
 
-// sentBody is the minimized body as the proxy reads it. The proxy closes
-// it once it has sent it: the disclosure has then happened, so the record
-// is written there, while the partner answers, rather than after its
-// answer. A gateway stopped during a slow answer has recorded the
-// disclosure already, and the client does not wait for the record.
+// sentBody is the minimized body as the proxy reads it. The proxy sends
+// what it reads as it reads it (unless it buffers the body first), so
+// once it has read the last byte the disclosure is under way, and the
+// record is written there, while the partner answers, rather than after
+// its answer: a gateway stopped during a slow answer has recorded the
+// disclosure already, and the client does not wait for the record. Close
+// does the same for a proxy that stops short of the end.
 type sentBody struct {
 	pooledBody
 	record *disclosure // nil when the record must wait (a rewritten response goes in it)
 }
 
+func (b *sentBody) Read(p []byte) (int, error) {
+	n, err := b.pooledBody.Read(p)
+	if err == io.EOF {
+		b.sent()
+	}
+	return n, err
+}
+
 func (b *sentBody) Close() error {
 	err := b.pooledBody.Close()
-	if b.record != nil {
-		b.record.finish()
-	}
+	b.sent()
 	return err
+}
+
+// sent finishes the record on the proxy's goroutine, where a panic would
+// stop the whole process rather than fail one request.
+func (b *sentBody) sent() {
+	d := b.record
+	if d == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			d.h.logger.Error("writing the disclosure record failed", zap.String("partner", d.partner), zap.String("panic", fmt.Sprint(v)))
+		}
+	}()
+	d.finish()
 }
 
 // count starts counting channel ch with engine e. The tally is carved from

@@ -168,13 +168,18 @@ func TestReleasedBuffersAreNotRead(t *testing.T) {
 		}
 		r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), nil, nil)
 		var s seen
-		// The transport closes the body on a goroutine of its own, which
-		// writes the record then, racing the handler's return.
-		var closing sync.WaitGroup
-		defer closing.Wait()
 		next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			b, err := io.ReadAll(r.Body)
-			closing.Go(func() { r.Body.Close() })
+			// As the transport does, on a goroutine of its own: reading
+			// the minimized body to its end writes the record there.
+			var b []byte
+			var err error
+			sending := make(chan struct{})
+			go func() {
+				defer close(sending)
+				b, err = io.ReadAll(r.Body)
+				r.Body.Close()
+			}()
+			<-sending
 			s = seen{called: true, body: string(b), query: r.URL.RawQuery, header: fmt.Sprint(r.Header)}
 			w.Header().Set("Content-Type", "application/json")
 			_, werr := io.WriteString(w, cmp.Or(upstream, "ok"))
