@@ -656,15 +656,14 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp
 		return h.refuse(w, r, next, d, *p, detail, nil)
 	}
 	d.outcome = outcome
+	d.handedOn()
 	if h.Response == "" {
-		d.handedOn()
 		return next.ServeHTTP(w, r)
 	}
 	// Ask for an uncompressed response; one that comes compressed anyway is
 	// decoded before it is rewritten.
 	r.Header.Set("Accept-Encoding", "identity")
 	rb := newResponseBuffer(int(cmp.Or(h.MaxBody, DefaultMaxBody)))
-	d.handedOn()
 	if err := next.ServeHTTP(rb, r); err != nil {
 		return err
 	}
