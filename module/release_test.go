@@ -372,3 +372,57 @@ func releaseConsentKey(t *testing.T) (string, func(sub string) string) {
 		return tok
 	}
 }
+
+// TestLateReadRecordsOnce: a partner that answers before it has the whole
+// body leaves the transport reading it after the handler returned. The
+// handler has written the record then; the late end of the body must not
+// write another, and reads what was minimized, not a released buffer.
+func TestLateReadRecordsOnce(t *testing.T) {
+	poisonReleased.Store(true)
+	t.Cleanup(func() { poisonReleased.Store(false) })
+	var log lockedBuffer
+	h := &Handler{Partner: "shop", Rules: []RuleConfig{{Action: "keep", Path: "order.id"}}}
+	if err := h.setup(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := registerMetrics(nil); err != nil {
+		t.Fatal(err)
+	}
+	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	h.logger = zap.New(zapcore.NewCore(enc, zapcore.AddSync(&log), zapcore.InfoLevel))
+	h.audit = h.logger.Named("audit")
+	const requests = 100
+	var handlers, transports sync.WaitGroup
+	for range requests {
+		handlers.Go(func() {
+			r := httptest.NewRequest(http.MethodPost, "http://gw/shop", strings.NewReader(`{"order":{"id":"o-1","email":"a@b.c"},"x":[1,2,3]}`))
+			r.Header.Set("Content-Type", "application/json")
+			r = caddyhttp.PrepareRequest(r, caddy.NewReplacer(), nil, nil)
+			next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+				body := r.Body
+				transports.Go(func() {
+					b, err := io.ReadAll(body)
+					body.Close()
+					if string(b) != `{"order":{"id":"o-1"}}` || err != nil {
+						t.Errorf("the transport read %q, %v", b, err)
+					}
+				})
+				return nil // the partner answered early
+			})
+			if err := h.ServeHTTP(httptest.NewRecorder(), r, next); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	handlers.Wait()
+	transports.Wait()
+	records := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(records) != requests {
+		t.Fatalf("%d records for %d requests", len(records), requests)
+	}
+	for _, rec := range records {
+		if !strings.Contains(rec, `"outcome":"forwarded","bytes_in":50,"bytes_out":22,`) {
+			t.Fatalf("record %s", rec)
+		}
+	}
+}
