@@ -11,9 +11,10 @@
 //
 // For each configuration and body size it prints requests per second, p50
 // and p99 latency, the gateway's CPU seconds per 1,000 requests (utime+stime
-// from /proc/<pid>/stat) and its peak RSS (VmHWM from /proc/<pid>/status,
-// reset before each cell), then the ratios c/a and c/b and the p99 that c
-// adds over b. Every cell is measured in several rounds (-rounds), the
+// from /proc/<pid>/stat), the upstream's (what the gateway's way of sending
+// costs the application behind it) and the gateway's peak RSS (VmHWM from
+// /proc/<pid>/status, reset before each cell), then the ratios c/a and c/b
+// and the p99 that c adds over b. Every cell is measured in several rounds (-rounds), the
 // configurations taking turns within each: the tables give medians, and
 // each ratio's range over the rounds, because a shared machine's speed
 // drifts by more than the differences being measured. Last, a memory check:
@@ -136,6 +137,7 @@ type cell struct {
 	size    string
 	res     result
 	cpu     float64 // gateway CPU seconds per 1,000 requests
+	upCPU   float64 // the upstream's, over the same requests
 	peakRSS int64   // kB
 }
 
@@ -205,7 +207,7 @@ func run(ctx context.Context) error {
 				// The configurations take turns at each size, so a slow spell
 				// on the machine hits them alike.
 				for _, c := range configs {
-					cl, err := measure(ctx, gws[c.id], c, round, conc, sz, body)
+					cl, err := measure(ctx, gws[c.id], up, c, round, conc, sz, body)
 					if err != nil {
 						return err
 					}
@@ -231,7 +233,7 @@ func run(ctx context.Context) error {
 }
 
 // measure drives one gateway with one body at one concurrency: a cell.
-func measure(ctx context.Context, g *proc, c config, round, conc int, sz size, body []byte) (cell, error) {
+func measure(ctx context.Context, g, up *proc, c config, round, conc int, sz size, body []byte) (cell, error) {
 	if ctx.Err() != nil {
 		return cell{}, ctx.Err()
 	}
@@ -239,11 +241,11 @@ func measure(ctx context.Context, g *proc, c config, round, conc int, sz size, b
 		return cell{}, err
 	}
 	cl := cell{cfg: c, round: round, conc: conc, size: sz.name}
-	var cpu0 int64
+	var cpu0, upCPU0 int64
 	var prof chan error
 	cl.res = drive(ctx, g.url, body, conc, *warmup, *duration, func() {
 		resetPeakRSS(g.pid())
-		cpu0 = cpuTicks(g.pid())
+		cpu0, upCPU0 = cpuTicks(g.pid()), cpuTicks(up.pid())
 		// One profile per cell is enough; profiling slows round 1 of every
 		// configuration alike, which the per-round ratios absorb.
 		if *profileDir != "" && round == 1 {
@@ -259,8 +261,10 @@ func measure(ctx context.Context, g *proc, c config, round, conc int, sz size, b
 		}
 	}
 	cpu := float64(cpuTicks(g.pid())-cpu0) / clockTicks
+	upCPU := float64(cpuTicks(up.pid())-upCPU0) / clockTicks
 	if cl.res.n > 0 {
 		cl.cpu = cpu / float64(cl.res.n) * 1000
+		cl.upCPU = upCPU / float64(cl.res.n) * 1000
 	}
 	cl.peakRSS = statusKB(g.pid(), "VmHWM:")
 	if ctx.Err() != nil {
@@ -278,21 +282,21 @@ func measure(ctx context.Context, g *proc, c config, round, conc int, sz size, b
 // back; the median of those per-round ratios is what the targets judge, and
 // their range shows how much the machine moved under the run.
 func printTable(cells []cell, concs []int, sizes []size, configs []config) {
-	fmt.Println("| config | in flight | body | req/s | p50 ms | p99 ms | gateway CPU s / 1k req | gateway peak RSS MB |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| config | in flight | body | req/s | p50 ms | p99 ms | gateway CPU s / 1k req | upstream CPU s / 1k req | gateway peak RSS MB |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, conc := range concs {
 		for _, sz := range sizes {
 			for _, c := range configs {
-				var rps, p50, p99, cpu []float64
+				var rps, p50, p99, cpu, upCPU []float64
 				var rss int64
 				for _, cl := range cells {
 					if cl.cfg.id == c.id && cl.conc == conc && cl.size == sz.name {
 						rps, p50, p99 = append(rps, cl.res.rps()), append(p50, ms(cl.res.pct(50))), append(p99, ms(cl.res.pct(99)))
-						cpu, rss = append(cpu, cl.cpu), max(rss, cl.peakRSS)
+						cpu, upCPU, rss = append(cpu, cl.cpu), append(upCPU, cl.upCPU), max(rss, cl.peakRSS)
 					}
 				}
 				if len(rps) > 0 {
-					fmt.Printf("| (%s) %s | %d | %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.id, c.name, conc, sz.name, stats.Median(rps), stats.Median(p50), stats.Median(p99), stats.Median(cpu), float64(rss)/1024)
+					fmt.Printf("| (%s) %s | %d | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.1f |\n", c.id, c.name, conc, sz.name, stats.Median(rps), stats.Median(p50), stats.Median(p99), stats.Median(cpu), stats.Median(upCPU), float64(rss)/1024)
 				}
 			}
 		}
