@@ -43,6 +43,13 @@ func benchHandler(tb testing.TB, w io.Writer) *Handler {
 			{Action: "drop", Path: "**.password"},
 		},
 	}
+	return loggedHandler(tb, h, w)
+}
+
+// loggedHandler provisions h as Caddy would, its logs and audit records
+// JSON-encoded to w as Caddy's default logger would.
+func loggedHandler(tb testing.TB, h *Handler, w io.Writer) *Handler {
+	tb.Helper()
 	if err := h.setup(nil); err != nil {
 		tb.Fatal(err)
 	}

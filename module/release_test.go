@@ -25,8 +25,6 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/klauspost/compress/gzip"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/caddy-minimize/caddy-minimize/internal/benchdoc"
 )
@@ -61,18 +59,7 @@ func TestReleasedBuffersAreNotRead(t *testing.T) {
 		}
 	}
 	var log lockedBuffer
-	setup := func(h *Handler) *Handler {
-		if err := h.setup(nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := registerMetrics(nil); err != nil {
-			t.Fatal(err)
-		}
-		enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-		h.logger = zap.New(zapcore.NewCore(enc, zapcore.AddSync(&log), zapcore.InfoLevel))
-		h.audit = h.logger.Named("audit")
-		return h
-	}
+	setup := func(h *Handler) *Handler { return loggedHandler(t, h, &log) }
 	enforce, report := setup(shop("", false, "")), setup(shop("report", false, ""))
 	required, reportRequired := setup(shop("", true, "")), setup(shop("report", true, ""))
 	responses := setup(shop("", false, "minimize"))
@@ -381,16 +368,7 @@ func TestLateReadRecordsOnce(t *testing.T) {
 	poisonReleased.Store(true)
 	t.Cleanup(func() { poisonReleased.Store(false) })
 	var log lockedBuffer
-	h := &Handler{Partner: "shop", Rules: []RuleConfig{{Action: "keep", Path: "order.id"}}}
-	if err := h.setup(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := registerMetrics(nil); err != nil {
-		t.Fatal(err)
-	}
-	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-	h.logger = zap.New(zapcore.NewCore(enc, zapcore.AddSync(&log), zapcore.InfoLevel))
-	h.audit = h.logger.Named("audit")
+	h := loggedHandler(t, &Handler{Partner: "shop", Rules: []RuleConfig{{Action: "keep", Path: "order.id"}}}, &log)
 	const requests = 100
 	var handlers, transports sync.WaitGroup
 	for range requests {
