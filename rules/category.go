@@ -111,8 +111,9 @@ func (w *walker) replaceSpan(dst []byte, f Finding, span string) []byte {
 		return append(dst, redactedText...)
 	}
 	w.count(best)
+	w.spanVal = gjson.Result{Type: gjson.String, Str: span}
 	var ok bool
-	if w.spanBuf, ok = r.tf.appendTo(w.spanBuf[:0], gjson.Result{Type: gjson.String, Str: span}); !ok {
+	if w.spanBuf, ok = r.tf.appendTo(w.spanBuf[:0], &w.spanVal); !ok {
 		return append(dst, redactedText...)
 	}
 	if b := w.spanBuf; len(b) >= 2 && b[0] == '"' {

@@ -21,7 +21,8 @@ func TestCategoryRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, _ := p.appendTo(nil, gjsonOf(s))
+		v := gjsonOf(s)
+		out, _ := p.appendTo(nil, &v)
 		return strings.Trim(string(out), `"`)
 	}
 	tests := []struct {

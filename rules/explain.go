@@ -100,7 +100,7 @@ func (e *Engine) categories(path []any, v gjson.Result) CategorySet {
 		}
 	}
 	cs := f.Categories
-	if text, ok := scalarText(v); ok && e.cats.values != nil {
+	if text, ok := scalarText(&v); ok && e.cats.values != nil {
 		if v.Type == gjson.Number {
 			text = numberText(text)
 		}
@@ -205,7 +205,7 @@ func (e *Engine) explainSpans(v gjson.Result, path []any, eff int32) []Span {
 	case a != Keep && !revealsText(a) || v.Type != gjson.String || c.spanMax <= eff:
 		return nil
 	}
-	text, ok := scalarText(v)
+	text, ok := scalarText(&v)
 	if !ok || sc == nil {
 		return nil
 	}

@@ -75,7 +75,7 @@ func parseHow(how string) (transformer, bool) {
 	return nil, false
 }
 
-func (g generalize) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (g generalize) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	for _, t := range g {
 		if out, ok := t.appendTo(dst, v); ok {
 			return out, true
@@ -90,7 +90,7 @@ type ipPrefix struct {
 	v6   bool
 }
 
-func (p ipPrefix) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (p ipPrefix) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	if v.Type != gjson.String {
 		return dst, false
 	}
@@ -117,7 +117,7 @@ func (p ipPrefix) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
 // dateTrunc keeps the first n bytes (YYYY or YYYY-MM) of a valid date.
 type dateTrunc int
 
-func (n dateTrunc) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (n dateTrunc) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	if v.Type != gjson.String || !validDate(v.Str) {
 		return dst, false
 	}
@@ -173,7 +173,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // prefix keeps the first N runes of a value's text.
 type prefix int
 
-func (n prefix) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (n prefix) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	s, ok := scalarText(v)
 	// A prefix that is the whole value would generalize nothing.
 	if !ok || utf8.RuneCountInString(s) <= int(n) {
@@ -202,7 +202,7 @@ func newBucket(w string) (transformer, bool) {
 	return bucket{width: width, decimals: len(strings.TrimRight(frac, "0"))}, true
 }
 
-func (b bucket) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (b bucket) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	x, ok := parseNumber(v)
 	if !ok {
 		return dst, false
@@ -217,7 +217,7 @@ func (b bucket) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
 // round rounds a number to D decimals, halves away from zero.
 type round int
 
-func (d round) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (d round) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	x, ok := parseNumber(v)
 	if !ok {
 		return dst, false
@@ -238,7 +238,7 @@ func appendRat(dst []byte, x *big.Rat, decimals int) []byte {
 // parseNumber reads a JSON number exactly, refusing anything that is not
 // strict JSON number syntax (big.Rat also reads fractions and hex) and
 // anything too long, too far from 1 in exponent or larger than 1e18.
-func parseNumber(v gjson.Result) (*big.Rat, bool) {
+func parseNumber(v *gjson.Result) (*big.Rat, bool) {
 	if v.Type != gjson.Number || len(v.Raw) > maxNumberLen || !jsonNumber(v.Raw) {
 		return nil, false
 	}

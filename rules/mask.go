@@ -49,7 +49,7 @@ func newMask(style string) (transformer, error) {
 	return nil, fmt.Errorf("unknown mask style %q (want lastN, firstN, email or all, e.g. last4)", style)
 }
 
-func (m mask) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (m mask) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	if m.kind == maskEmail {
 		return appendMaskedEmail(dst, v)
 	}
@@ -77,7 +77,7 @@ func (m mask) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
 
 // appendMaskedEmail keeps the first rune of the local part and the whole
 // domain: the domain is usually shared by many people, the local part is not.
-func appendMaskedEmail(dst []byte, v gjson.Result) ([]byte, bool) {
+func appendMaskedEmail(dst []byte, v *gjson.Result) ([]byte, bool) {
 	if v.Type != gjson.String {
 		return dst, false
 	}

@@ -73,7 +73,7 @@ func (o oracle) node(v any, path []any, eff int) (any, bool) {
 	if revealsText(r.Action) && gv.Type == gjson.String {
 		gv.Str = o.withoutSpans(gv.Str, path, eff)
 	}
-	got, ok := r.tf.appendTo(nil, gv)
+	got, ok := r.tf.appendTo(nil, &gv)
 	if !ok {
 		got = []byte(Redacted)
 	}

@@ -84,7 +84,7 @@ func newPseudonymizer(master []byte, partner string) (*pseudonymizer, error) {
 	return p, nil
 }
 
-func (p *pseudonymizer) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (p *pseudonymizer) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	s, ok := scalarText(v)
 	if !ok {
 		return dst, false

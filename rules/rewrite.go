@@ -105,6 +105,10 @@ type walker struct {
 	fold  []byte // scratch for case folding a key
 	arena []byte // decoded escaped keys of the objects open on the stack
 	text  []byte // scratch: the decoded escaped string handed to a transform
+	// val is the value handed to a transform, by pointer: the 80-byte
+	// gjson.Result copied into every call cost more than the short transforms.
+	val     gjson.Result
+	spanVal gjson.Result // the same for a span, which a value's transform may hold
 	// field is what the taxonomy makes of the current member's name;
 	// valueCats what the detectors made of the current value as a whole.
 	field      Field
@@ -138,6 +142,7 @@ func (w *walker) reset() {
 		clear(set) // after an error, objects were left open
 	}
 	w.s, w.b, w.out, w.tally, w.err, w.depth, w.field, w.disclosed = "", nil, nil, nil, nil, 0, Field{}, nil
+	w.val, w.spanVal = gjson.Result{}, gjson.Result{} // they point into the document
 	w.par = false
 	w.keys, w.stack = w.keys[:0], w.stack[:0]
 	w.arena, w.text = w.arena[:0], w.text[:0]

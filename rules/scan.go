@@ -473,7 +473,8 @@ func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 	case Redact:
 		w.out = append(w.out, Redacted...)
 	default:
-		v := w.result(start, end, esc)
+		v := &w.val
+		w.result(v, start, end, esc)
 		if revealsText(r.Action) && v.Type == gjson.String {
 			v.Str = w.withoutSpans(v.Str, eff)
 		}
@@ -496,21 +497,21 @@ func (w *walker) strText(start, end int, esc bool) string {
 	return str
 }
 
-// result is the gjson.Result the transforms read: Type, Raw, and for a
-// string Str, its decoded text (valid until the next call).
-func (w *walker) result(start, end int, esc bool) gjson.Result {
+// result sets v to the gjson.Result the transforms read: Type, Raw, and
+// for a string Str, its decoded text (valid until the next call).
+func (w *walker) result(v *gjson.Result, start, end int, esc bool) {
 	raw := w.s[start:end]
+	*v = gjson.Result{Type: gjson.Number, Raw: raw}
 	switch raw[0] {
 	case '"':
-		return gjson.Result{Type: gjson.String, Raw: raw, Str: w.strText(start, end, esc)}
+		v.Type, v.Str = gjson.String, w.strText(start, end, esc)
 	case 't':
-		return gjson.Result{Type: gjson.True, Raw: raw}
+		v.Type = gjson.True
 	case 'f':
-		return gjson.Result{Type: gjson.False, Raw: raw}
+		v.Type = gjson.False
 	case 'n':
-		return gjson.Result{Type: gjson.Null, Raw: raw}
+		v.Type = gjson.Null
 	}
-	return gjson.Result{Type: gjson.Number, Raw: raw}
 }
 
 // key scans the member name at i and returns the index after it, its

@@ -192,7 +192,7 @@ func (w *refWalker) scalar(v gjson.Result, eff int32) bool {
 		w.out = append(w.out, Redacted...)
 	default:
 		var ok bool
-		if w.out, ok = r.tf.appendTo(w.out, v); !ok {
+		if w.out, ok = r.tf.appendTo(w.out, &v); !ok {
 			w.out = append(w.out, Redacted...)
 		}
 	}

@@ -81,7 +81,7 @@ type tokenizer struct {
 
 // appendTo tokenizes strings and numbers; the plaintext's first byte keeps
 // the type, so detokenizing gives back exactly the JSON that went in.
-func (z tokenizer) appendTo(dst []byte, v gjson.Result) ([]byte, bool) {
+func (z tokenizer) appendTo(dst []byte, v *gjson.Result) ([]byte, bool) {
 	var pt []byte
 	switch v.Type {
 	case gjson.String:

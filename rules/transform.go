@@ -15,12 +15,12 @@ const Redacted = `"[REDACTED]"`
 // then writes Redacted instead (never the original). On false, the returned
 // slice is dst with nothing appended.
 type transformer interface {
-	appendTo(dst []byte, v gjson.Result) ([]byte, bool)
+	appendTo(dst []byte, v *gjson.Result) ([]byte, bool)
 }
 
 // scalarText is the text a value-shaped transform works on: the decoded
 // string, or a number's raw JSON text (so 42 and "42" transform alike).
-func scalarText(v gjson.Result) (string, bool) {
+func scalarText(v *gjson.Result) (string, bool) {
 	switch v.Type {
 	case gjson.String:
 		return v.Str, true

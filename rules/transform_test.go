@@ -26,7 +26,7 @@ type transformCase struct {
 func apply(t *testing.T, tf transformer, v gjson.Result) (string, bool) {
 	t.Helper()
 	const lead = "prefix:"
-	out, ok := tf.appendTo([]byte(lead), v)
+	out, ok := tf.appendTo([]byte(lead), &v)
 	if !bytes.HasPrefix(out, []byte(lead)) {
 		t.Fatalf("appendTo(%s) clobbered dst: %q", v.Raw, out)
 	}
@@ -524,7 +524,8 @@ func TestPseudonymizeConcurrent(t *testing.T) {
 			for i := range 200 {
 				k := (g + i) % len(values)
 				var ok bool
-				dst, ok = p.appendTo(dst[:0], gjson.Parse(values[k]))
+				v := gjson.Parse(values[k])
+				dst, ok = p.appendTo(dst[:0], &v)
 				if !ok || string(dst) != want[k] {
 					t.Errorf("concurrent pseudonymize(%.20s) = %s, want %s", values[k], dst, want[k])
 					return
@@ -613,6 +614,6 @@ func BenchmarkPseudonymize(b *testing.B) {
 	dst := make([]byte, 0, 64)
 	b.ReportAllocs()
 	for b.Loop() {
-		dst, _ = p.appendTo(dst[:0], v)
+		dst, _ = p.appendTo(dst[:0], &v)
 	}
 }
