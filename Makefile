@@ -56,15 +56,17 @@ e2e: caddy
 
 test: fmt-check vet unit e2e
 
-# Engine benchmarks beside their baselines (encoding/json, gjson.Valid), with
-# the ratios computed from the same run: medians over BENCHCOUNT passes. Each
+# Engine benchmarks beside their baselines (encoding/json, gjson.Valid), and
+# the whole gateway in one process (module/gateway_bench_test.go: Caddy with
+# loadtest/'s Caddyfiles) beside plain reverse_proxy, with the ratios
+# computed from the same run: medians over BENCHCOUNT passes. Each
 # pass runs every benchmark once (not -count, which repeats one benchmark
 # back to back), so a slow spell of a shared machine hits one pass, not every
 # sample of the benchmarks it falls on.
 BENCHCOUNT ?= 3
 bench:
 	set -o pipefail; for i in $$(seq $(BENCHCOUNT)); do \
-		$(GO) test -run '^$$' -bench . -benchmem ./rules/... || exit 1; \
+		$(GO) test -run '^$$' -bench . -benchmem ./rules/... ./module/... || exit 1; \
 	done | $(GO) run ./internal/benchratio
 
 # The gateway end to end (issue 7): the real binary as (a) reverse_proxy,

@@ -113,11 +113,7 @@ func serveUpstream(addr string) {
 	fmt.Println(ln.Addr().String()) // the driver reads this line
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			n, _ := io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"received":%d}`, n)
-		}),
+		Handler:           benchdoc.Upstream,
 	}
 	go func() {
 		// Exit with the driver even if its signal gets lost.

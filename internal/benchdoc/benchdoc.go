@@ -6,6 +6,8 @@ package benchdoc
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 )
 
 // Order returns the i-th order: about 1 KB with a customer, an address,
@@ -35,3 +37,11 @@ func Orders(size int) []byte {
 	b.WriteString(`]}`)
 	return b.Bytes()
 }
+
+// Upstream is the partner behind every gateway measured: it reads each body
+// whole and answers with the number of bytes it received.
+var Upstream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	n, _ := io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"received":%d}`, n)
+})

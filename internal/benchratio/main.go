@@ -2,7 +2,9 @@
 // through, and appends the ratios the project's targets are stated in: the
 // engine against the encoding/json baseline and against gjson.Valid, measured
 // in the same run (and on one core, when a large document's array is shared
-// with a helper), and 32 rules against one. A benchmark run several times
+// with a helper), 32 rules against one, and the whole gateway (minimize in
+// front of reverse_proxy) against reverse_proxy alone and with
+// request_buffers. A benchmark run several times
 // (make bench's passes, or -count) counts by its median, since a shared
 // machine drifts.
 package main
@@ -36,14 +38,18 @@ func main() {
 			if err != nil {
 				continue
 			}
-			if u := f[i+1]; u == "MB/s" || u == "ns/op" {
+			if u := f[i+1]; u == "MB/s" || u == "ns/op" || u == "allocs/op" {
 				runs[name+" "+u] = append(runs[name+" "+u], v)
 			}
 		}
 	}
 	mbps := func(name string) float64 { return stats.Median(runs[name+" MB/s"]) }
 	nsop := func(name string) float64 { return stats.Median(runs[name+" ns/op"]) }
-	fmt.Printf("\nratios (same run; medians of %d runs each):\n", len(runs["Rewrite/64KB MB/s"]))
+	passes := 0
+	for _, v := range runs {
+		passes = max(passes, len(v))
+	}
+	fmt.Printf("\nratios (same run; medians of %d runs each):\n", passes)
 	for _, size := range []string{"1KB", "64KB", "1MB"} {
 		e, b, v := mbps("Rewrite/"+size), mbps("Baseline/"+size), mbps("Valid/"+size)
 		if e == 0 || b == 0 || v == 0 {
@@ -59,5 +65,17 @@ func main() {
 	}
 	if one, many := nsop("RuleCount/rules=1"), nsop("RuleCount/rules=32"); one > 0 && many > 0 {
 		fmt.Printf("  32 rules cost %.2fx one rule on 64KB\n", many/one)
+	}
+	allocs := func(name string) float64 { return stats.Median(runs[name+" allocs/op"]) }
+	for _, mode := range []string{"serial", "parallel"} {
+		for _, size := range []string{"1KB", "16KB", "256KB"} {
+			g := func(config string) string { return "Gateway/" + config + "/" + mode + "/" + size }
+			a, b, c := mbps(g("reverse_proxy")), mbps(g("request_buffers")), mbps(g("minimize"))
+			if a == 0 || b == 0 || c == 0 {
+				continue
+			}
+			fmt.Printf("  gateway %-8s %-5s minimize %7.1f MB/s  %4.2fx reverse_proxy  %4.2fx request_buffers (%+.0f allocs/op, %+.0f us/op)\n",
+				mode, size, c, c/a, c/b, allocs(g("minimize"))-allocs(g("request_buffers")), (nsop(g("minimize"))-nsop(g("request_buffers")))/1e3)
+		}
 	}
 }
