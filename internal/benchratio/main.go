@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -20,11 +21,19 @@ import (
 )
 
 func main() {
+	if err := report(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+}
+
+// report copies the benchmark output in to out and appends the ratios.
+func report(in io.Reader, out io.Writer) error {
 	runs := map[string][]float64{} // "Rewrite/64KB MB/s" → one value per run
-	sc := bufio.NewScanner(os.Stdin)
+	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		line := sc.Text()
-		fmt.Println(line)
+		fmt.Fprintln(out, line)
 		f := strings.Fields(line)
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
@@ -49,22 +58,22 @@ func main() {
 	for _, v := range runs {
 		passes = max(passes, len(v))
 	}
-	fmt.Printf("\nratios (same run; medians of %d runs each):\n", passes)
+	fmt.Fprintf(out, "\nratios (same run; medians of %d runs each):\n", passes)
 	for _, size := range []string{"1KB", "64KB", "1MB"} {
 		e, b, v := mbps("Rewrite/"+size), mbps("Baseline/"+size), mbps("Valid/"+size)
 		if e == 0 || b == 0 || v == 0 {
 			continue
 		}
-		fmt.Printf("  %-5s engine %7.1f MB/s  %5.1fx encoding/json (%5.1f MB/s)  %4.2fx gjson.Valid (%6.1f MB/s)\n", size, e, e/b, b, e/v, v)
+		fmt.Fprintf(out, "  %-5s engine %7.1f MB/s  %5.1fx encoding/json (%5.1f MB/s)  %4.2fx gjson.Valid (%6.1f MB/s)\n", size, e, e/b, b, e/v, v)
 		if one := mbps("RewriteOneCore/" + size); one > 0 {
-			fmt.Printf("  %-5s        on one core %7.1f MB/s  %4.2fx gjson.Valid\n", "", one, one/v)
+			fmt.Fprintf(out, "  %-5s        on one core %7.1f MB/s  %4.2fx gjson.Valid\n", "", one, one/v)
 		}
 		if wk, wh := mbps("Walk/"+size), mbps("Whole/"+size); wk > 0 && wh > 0 {
-			fmt.Printf("  %-5s        without transformations %4.2fx gjson.Valid, kept whole %4.2fx\n", "", wk/v, wh/v)
+			fmt.Fprintf(out, "  %-5s        without transformations %4.2fx gjson.Valid, kept whole %4.2fx\n", "", wk/v, wh/v)
 		}
 	}
 	if one, many := nsop("RuleCount/rules=1"), nsop("RuleCount/rules=32"); one > 0 && many > 0 {
-		fmt.Printf("  32 rules cost %.2fx one rule on 64KB\n", many/one)
+		fmt.Fprintf(out, "  32 rules cost %.2fx one rule on 64KB\n", many/one)
 	}
 	allocs := func(name string) float64 { return stats.Median(runs[name+" allocs/op"]) }
 	for _, mode := range []string{"serial", "parallel"} {
@@ -74,8 +83,9 @@ func main() {
 			if a == 0 || b == 0 || c == 0 {
 				continue
 			}
-			fmt.Printf("  gateway %-8s %-5s minimize %7.1f MB/s  %4.2fx reverse_proxy  %4.2fx request_buffers (%+.0f allocs/op, %+.0f us/op)\n",
+			fmt.Fprintf(out, "  gateway %-8s %-5s minimize %7.1f MB/s  %4.2fx reverse_proxy  %4.2fx request_buffers (%+.0f allocs/op, %+.0f us/op)\n",
 				mode, size, c, c/a, c/b, allocs(g("minimize"))-allocs(g("request_buffers")), (nsop(g("minimize"))-nsop(g("request_buffers")))/1e3)
 		}
 	}
+	return sc.Err()
 }
