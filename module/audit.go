@@ -39,10 +39,10 @@ type disclosure struct {
 	h        *Handler    // whose audit logger and metrics take the record
 	finished atomic.Bool // the record is written, or being written
 
-	// Room for log's fields and the entries of the fields list, so they
+	// Room for log's field and the entries of the fields list, so they
 	// are not allocated apart: the encoder is done with both on return.
-	logFields [15]zap.Field
-	entry     ruleEntry
+	logField [1]zap.Field
+	entry    ruleEntry
 	// Room for the channels' tallies (see count).
 	tallies    [96]uint32
 	talliesUse int
@@ -278,42 +278,58 @@ func (d *disclosure) counted() bool {
 // log writes the record to the audit logger. Report mode says so in the
 // message itself, so it cannot be mistaken for an enforced disclosure.
 func (d *disclosure) log(l *zap.Logger) {
-	msg, mode := "disclosure", "enforce"
+	msg := "disclosure"
 	if d.report {
-		msg, mode = "report only: not enforced, the original was forwarded", "report"
+		msg = "report only: not enforced, the original was forwarded"
 	}
-	ce := l.Check(zapcore.InfoLevel, msg)
-	if ce == nil {
-		return
+	if ce := l.Check(zapcore.InfoLevel, msg); ce != nil {
+		// One inline field that writes the others straight to the encoder:
+		// no zap.Field is built per value, and d (on the heap already)
+		// holds the one there is, so nothing here allocates per request.
+		d.logField[0] = zap.Inline((*recordFields)(d))
+		ce.Write(d.logField[:]...)
 	}
-	// The fields live in d, which is on the heap already, and the
-	// marshalers are pointers into it: nothing here allocates per request.
-	fs := append(d.logFields[:0],
-		zap.String("mode", mode),
-		zap.String("request_id", d.requestID),
-		zap.String("partner", d.partner),
-		zap.String("purpose", d.purpose),
-		zap.Object("consent", &d.consent),
-		zap.String("policy", d.policy),
-		zap.String("outcome", d.outcome),
-		zap.Int("bytes_in", d.bytesIn),
-		zap.Int("bytes_out", d.bytesOut),
-		zap.Duration("duration", d.elapsed),
-	)
+}
+
+// recordFields writes a disclosure's fields, in the record's order.
+type recordFields disclosure
+
+func (r *recordFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	d := (*disclosure)(r)
+	mode := "enforce"
+	if d.report {
+		mode = "report"
+	}
+	enc.AddString("mode", mode)
+	enc.AddString("request_id", d.requestID)
+	enc.AddString("partner", d.partner)
+	enc.AddString("purpose", d.purpose)
+	if err := enc.AddObject("consent", &d.consent); err != nil {
+		return err
+	}
+	enc.AddString("policy", d.policy)
+	enc.AddString("outcome", d.outcome)
+	enc.AddInt("bytes_in", d.bytesIn)
+	enc.AddInt("bytes_out", d.bytesOut)
+	enc.AddDuration("duration", d.elapsed)
 	if d.problem != "" {
-		fs = append(fs, zap.String("problem", d.problem))
+		enc.AddString("problem", d.problem)
 	}
 	if d.status != 0 {
-		fs = append(fs, zap.Int("status", d.status))
+		enc.AddInt("status", d.status)
 	}
 	if d.response != nil {
-		fs = append(fs, zap.Object("response", d.response))
+		if err := enc.AddObject("response", d.response); err != nil {
+			return err
+		}
 	}
 	if d.disclosed.Clear|d.disclosed.Transformed != 0 {
-		fs = append(fs, zap.Object("categories", &d.disclosed))
+		if err := enc.AddObject("categories", &d.disclosed); err != nil {
+			return err
+		}
 	}
 	if d.counted() {
-		fs = append(fs, zap.Array("fields", (*allFields)(d)))
+		return enc.AddArray("fields", (*allFields)(d))
 	}
-	ce.Write(fs...)
+	return nil
 }
