@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -17,125 +18,175 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	_ "github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
+	_ "github.com/caddyserver/caddy/v2/modules/filestorage"
 	_ "github.com/caddyserver/caddy/v2/modules/logging"
 
 	"github.com/caddy-minimize/caddy-minimize/internal/benchdoc"
 )
 
+// gatewayConfigs are the load test's configurations (loadtest/), by the
+// names the benchmark and benchratio give them.
+var gatewayConfigs = []struct{ name, file string }{
+	{"reverse_proxy", "plain"},
+	{"request_buffers", "buffered"},
+	{"minimize", "minimize"},
+}
+
 // BenchmarkGateway is the whole gateway in this process: Caddy runs the
-// load test's three Caddyfiles (loadtest/) in turn in front of one upstream,
-// so that make bench sets minimize beside plain reverse_proxy (and
+// load test's three Caddyfiles side by side in front of one upstream, so
+// that make bench sets minimize beside plain reverse_proxy (and
 // reverse_proxy with request_buffers) in the same run, with allocations.
-// Client, Caddy and upstream share the process and its cores, so allocs/op
-// counts all three: the difference between configurations is the gateway's.
-// "serial" keeps one request in flight; "parallel" four per core.
+// The configurations take turns at each size and concurrency, as in the
+// load test. Client, Caddy and upstream share the process and its cores, so
+// allocs/op counts all three: the difference between configurations is the
+// gateway's. "serial" keeps one request in flight; "parallel" four per core.
 func BenchmarkGateway(b *testing.B) {
 	up := httptest.NewServer(benchdoc.Upstream)
 	defer up.Close()
-	dir := b.TempDir()
-	b.Setenv("XDG_DATA_HOME", dir) // Caddy's storage, were it used
-	b.Setenv("XDG_CONFIG_HOME", dir)
 	b.Setenv("MINIMIZE_KEY", "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=")
 	b.Setenv("LOADTEST_UPSTREAM", up.Listener.Addr().String())
+	dir := b.TempDir()
+	b.Setenv("XDG_DATA_HOME", dir) // where Caddy keeps its instance id
+	urls := loadGateways(b, dir)
 	defer caddy.Stop() //nolint:errcheck // nothing to do about it here
 
-	for _, g := range []struct{ name, file string }{
-		{"reverse_proxy", "plain"},
-		{"request_buffers", "buffered"},
-		{"minimize", "minimize"},
-	} {
-		b.Run(g.name, func(b *testing.B) {
-			url := loadGateway(b, g.file, filepath.Join(dir, g.file+".log"))
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-			defer client.CloseIdleConnections()
-			for _, size := range []int{1 << 10, 16 << 10, 256 << 10} {
-				body := benchdoc.Orders(size)
-				name := fmt.Sprintf("%dKB", size>>10)
-				b.Run("serial/"+name, func(b *testing.B) {
-					b.SetBytes(int64(len(body)))
-					b.ReportAllocs()
-					for b.Loop() {
-						if err := post(client, url, body); err != nil {
-							b.Fatal(err)
-						}
-					}
-				})
-				b.Run("parallel/"+name, func(b *testing.B) {
-					b.SetBytes(int64(len(body)))
-					b.ReportAllocs()
-					b.SetParallelism(4)
-					b.RunParallel(func(pb *testing.PB) {
-						for pb.Next() {
-							if err := post(client, url, body); err != nil {
-								b.Error(err)
-								return
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * runtime.GOMAXPROCS(0)}}
+	defer client.CloseIdleConnections()
+	for _, size := range []int{1 << 10, 16 << 10, 256 << 10} {
+		body := benchdoc.Orders(size)
+		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
+			for _, g := range gatewayConfigs {
+				// Once, untimed: the upstream got the whole body through
+				// the proxies and less of it through minimize, so a gateway
+				// that refused or stopped rewriting cannot pass for a fast one.
+				n, err := post(client, urls[g.name], body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if want := len(body); n > want || n < want && g.name != "minimize" || n == want && g.name == "minimize" {
+					b.Fatalf("%s: the upstream received %d bytes of %d", g.name, n, want)
+				}
+			}
+			b.Run("serial", func(b *testing.B) {
+				for _, g := range gatewayConfigs {
+					b.Run(g.name, func(b *testing.B) {
+						b.SetBytes(int64(len(body)))
+						b.ReportAllocs()
+						for b.Loop() {
+							if _, err := post(client, urls[g.name], body); err != nil {
+								b.Fatal(err)
 							}
 						}
 					})
-				})
-			}
+				}
+			})
+			b.Run("parallel", func(b *testing.B) {
+				for _, g := range gatewayConfigs {
+					b.Run(g.name, func(b *testing.B) {
+						b.SetBytes(int64(len(body)))
+						b.ReportAllocs()
+						b.SetParallelism(4)
+						b.RunParallel(func(pb *testing.PB) {
+							for pb.Next() {
+								if _, err := post(client, urls[g.name], body); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						})
+					})
+				}
+			})
 		})
 	}
 }
 
-// loadGateway adapts loadtest/<file>.Caddyfile for a free port, sends its
-// logs (minimize's disclosure records among them) to logFile, as the load
-// test sends them to a file, loads it into this process's Caddy in place
-// of the last, and returns the gateway's URL.
-func loadGateway(b *testing.B, file, logFile string) string {
+// loadGateways adapts the three loadtest/ Caddyfiles, each for a free port,
+// loads them into this process's Caddy as one config (its storage and logs,
+// minimize's disclosure records among them, in dir, the logs in a file as
+// the load test writes them) and returns each one's URL by name.
+func loadGateways(b *testing.B, dir string) map[string]string {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	b.Setenv("LOADTEST_PORT", strconv.Itoa(port))
-	path := filepath.Join("..", "loadtest", file+".Caddyfile")
-	src, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": path})
-	if err != nil {
-		b.Fatal(err)
-	}
+	urls := map[string]string{}
+	servers := map[string]any{}
 	var cfg map[string]any
-	if err := json.Unmarshal(adapted, &cfg); err != nil {
-		b.Fatal(err)
+	for _, g := range gatewayConfigs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		b.Setenv("LOADTEST_PORT", strconv.Itoa(port)) // read as the Caddyfile is adapted
+		path := filepath.Join("..", "loadtest", g.file+".Caddyfile")
+		src, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": path})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var one struct {
+			Apps struct {
+				HTTP struct {
+					Servers map[string]any `json:"servers"`
+				} `json:"http"`
+			} `json:"apps"`
+		}
+		if err := json.Unmarshal(adapted, &one); err != nil {
+			b.Fatal(err)
+		}
+		if len(one.Apps.HTTP.Servers) != 1 {
+			b.Fatalf("%s: %d servers, want 1", path, len(one.Apps.HTTP.Servers))
+		}
+		for _, srv := range one.Apps.HTTP.Servers {
+			servers[g.name] = srv
+		}
+		if cfg == nil { // the three share their global options
+			if err := json.Unmarshal(adapted, &cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		urls[g.name] = "http://127.0.0.1:" + strconv.Itoa(port) + "/orders"
 	}
+	cfg["apps"].(map[string]any)["http"].(map[string]any)["servers"] = servers
+	cfg["storage"] = map[string]any{"module": "file_system", "root": dir}
 	cfg["logging"] = map[string]any{"logs": map[string]any{"default": map[string]any{
-		"writer": map[string]any{"output": "file", "filename": logFile},
+		"writer": map[string]any{"output": "file", "filename": filepath.Join(dir, "caddy.log")},
 	}}}
-	if adapted, err = json.Marshal(cfg); err != nil {
+	adapted, err := json.Marshal(cfg)
+	if err != nil {
 		b.Fatal(err)
 	}
 	if err := caddy.Load(adapted, true); err != nil {
 		b.Fatal(err)
 	}
-	return "http://127.0.0.1:" + strconv.Itoa(port) + "/orders"
+	return urls
 }
 
-// post sends body as JSON and reads the answer whole; anything but the
-// upstream's 200 is an error, so a gateway that refuses cannot pass for a
-// fast one.
-func post(client *http.Client, url string, body []byte) error {
+// post sends body as JSON, reads the answer whole and returns how many
+// bytes the upstream says it received; anything but the upstream's 200 is
+// an error.
+func post(client *http.Client, url string, body []byte) (int, error) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(answer, []byte(`{"received":`)) {
-		return fmt.Errorf("%s: %s: %s", url, resp.Status, answer)
+	n, prefixed := bytes.CutPrefix(answer, []byte(`{"received":`))
+	n, closed := bytes.CutSuffix(n, []byte("}"))
+	if !prefixed || !closed || resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s: %s: %s", url, resp.Status, answer)
 	}
-	return nil
+	return strconv.Atoi(string(n))
 }
