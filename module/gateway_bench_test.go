@@ -104,9 +104,23 @@ func BenchmarkGateway(b *testing.B) {
 // loadGateways adapts the three loadtest/ Caddyfiles, each for a free port,
 // loads them into this process's Caddy as one config (its storage and logs,
 // minimize's disclosure records among them, in dir, the logs in a file as
-// the load test writes them) and returns each one's URL by name.
+// the load test writes them) and returns each one's URL by name. A port
+// found free can be taken before Caddy binds it (by an outgoing
+// connection, say), so a failed load is tried again on other ports.
 func loadGateways(b *testing.B, dir string) map[string]string {
 	b.Helper()
+	var err error
+	for range 3 {
+		var urls map[string]string
+		if urls, err = tryGateways(b, dir); err == nil {
+			return urls
+		}
+	}
+	b.Fatal(err)
+	return nil
+}
+
+func tryGateways(b *testing.B, dir string) (map[string]string, error) {
 	urls := map[string]string{}
 	servers := map[string]any{}
 	var cfg map[string]any
@@ -159,10 +173,7 @@ func loadGateways(b *testing.B, dir string) map[string]string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := caddy.Load(adapted, true); err != nil {
-		b.Fatal(err)
-	}
-	return urls
+	return urls, caddy.Load(adapted, true)
 }
 
 // post sends body as JSON, reads the answer whole and returns how many

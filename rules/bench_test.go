@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -69,6 +70,37 @@ func BenchmarkRewriteOneCore(b *testing.B) {
 		doc := benchDoc(s.size)
 		b.Run(s.name, func(b *testing.B) { benchRewrite(b, e, doc) })
 	}
+}
+
+// BenchmarkRewriteWhileMarking is BenchmarkRewriteOneCore at 64 KB while
+// a goroutine keeps the garbage collector marking, as it is a fifth of the
+// time in a busy gateway (GODEBUG=gctrace=1): every pointer the walker
+// stores into the heap then goes through the write barrier.
+func BenchmarkRewriteWhileMarking(b *testing.B) {
+	e := benchEngine(b, benchRules)
+	e.splitMin = 0
+	doc := benchDoc(64 << 10)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	var out []byte
+	for b.Loop() {
+		out, _ = e.Rewrite(out[:0], doc, nil)
+	}
+	close(stop)
+	<-done
 }
 
 // BenchmarkWalk is BenchmarkRewrite with each transforming rule (generalize,

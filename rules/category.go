@@ -134,16 +134,16 @@ func (w *walker) spans(start, end int, esc bool, sc *Scanner) {
 	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
 		text = numberText(raw)
 	default:
-		w.out = append(w.out, raw...) // true, false, null
+		w.write(raw) // true, false, null
 		return
 	}
 	w.finds = sc.AppendFindings(w.finds[:0], text, w.field)
 	if len(w.finds) == 0 {
-		w.out = append(w.out, raw...)
+		w.write(raw)
 		return
 	}
 	w.out = append(w.out, '"')
-	w.out = appendReplaced(w.out, text, w.finds, w.replace)
+	w.wrote(appendReplaced(w.out, text, w.finds, w.replace))
 	w.out = append(w.out, '"')
 }
 

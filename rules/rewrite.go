@@ -160,6 +160,29 @@ func (w *walker) reset() {
 	}
 }
 
+// write appends s to the output. When the room is there it stores only the
+// slice's length: append stores the pointer back too, and so pays the
+// garbage collector's write barrier while a collection marks, which in a
+// busy gateway is a fifth of the time.
+func (w *walker) write(s string) {
+	if n := len(w.out); len(s) <= cap(w.out)-n {
+		w.out = w.out[:n+len(s)]
+		copy(w.out[n:], s)
+		return
+	}
+	w.out = append(w.out, s...)
+}
+
+// wrote takes out, the output with something appended to it, back as the
+// output, storing only its length when it is the same array (see write).
+func (w *walker) wrote(out []byte) {
+	if cap(out) == cap(w.out) && unsafe.SliceData(out) == unsafe.SliceData(w.out) {
+		w.out = w.out[:len(out)]
+		return
+	}
+	w.out = out
+}
+
 func (w *walker) count(rule int32) {
 	if w.tally != nil {
 		w.tally[rule]++

@@ -110,11 +110,14 @@ func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 				case a == Keep && len(w.stack) == 0:
 					// The whole document, as gjson.Parse's Raw had it:
 					// to the end, trailing whitespace included.
-					w.out, wrote = append(w.out, s[start:]...), true
+					w.write(s[start:])
+					wrote = true
 				case a == Keep:
-					w.out, wrote = append(w.out, s[start:i]...), true
+					w.write(s[start:i])
+					wrote = true
 				default:
-					w.out, wrote = append(w.out, Redacted...), true
+					w.write(Redacted)
+					wrote = true
 				}
 				goto next
 			}
@@ -154,11 +157,11 @@ func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 				// The document itself was dropped: send its empty shape.
 				switch s[skipWS(s, 0)] {
 				case '{':
-					w.out = append(w.out, "{}"...)
+					w.write("{}")
 				case '[':
-					w.out = append(w.out, "[]"...)
+					w.write("[]")
 				default:
-					w.out = append(w.out, "null"...)
+					w.write("null")
 				}
 			}
 			return true
@@ -234,13 +237,14 @@ func (w *walker) run(i int, st, eff int32, decided bool, from int32) bool {
 				if i < len(s) && s[i] == ':' {
 					// `,"key":` is often in the source as written.
 					if f.n > 0 && s[ks-1] == ',' {
-						w.out = append(w.out[:len(w.out)-1], s[ks-1:i+1]...)
+						w.out = w.out[:len(w.out)-1]
+						w.write(s[ks-1 : i+1])
 					} else {
-						w.out = append(w.out, s[ks:i+1]...)
+						w.write(s[ks : i+1])
 					}
 					i = skipWS(s, i+1)
 				} else {
-					w.out = append(w.out, s[ks:i]...)
+					w.write(s[ks:i])
 					w.out = append(w.out, ':')
 					if i = skipWS(s, i); i >= len(s) || s[i] != ':' {
 						return w.fail()
@@ -464,23 +468,23 @@ func (w *walker) scalar(start, end int, esc bool, eff int32) bool {
 			w.spans(start, end, esc, sc)
 			break
 		}
-		w.out = append(w.out, w.s[start:end]...)
+		w.write(w.s[start:end])
 	case Scan:
 		w.spanEff = none
 		w.spans(start, end, esc, w.e.cats.text)
 	case Drop:
 		return false
 	case Redact:
-		w.out = append(w.out, Redacted...)
+		w.write(Redacted)
 	default:
 		v := &w.val
 		w.result(v, start, end, esc)
 		if revealsText(r.Action) && v.Type == gjson.String {
 			v.Str = w.withoutSpans(v.Str, eff)
 		}
-		var ok bool
-		if w.out, ok = r.tf.appendTo(w.out, v); !ok {
-			w.out = append(w.out, Redacted...)
+		out, ok := r.tf.appendTo(w.out, v)
+		if w.wrote(out); !ok {
+			w.write(Redacted)
 		}
 	}
 	return true
