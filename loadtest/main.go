@@ -637,7 +637,10 @@ func startGateway(ctx context.Context, bin string, c config, upstream, key, tmp 
 	}
 	p := &proc{name: "(" + c.id + ") " + c.file, url: fmt.Sprintf("http://127.0.0.1:%d/orders", port)}
 	p.cmd = exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
-	p.cmd.Env = append(os.Environ(), "LOADTEST_PORT="+strconv.Itoa(port), "LOADTEST_UPSTREAM="+upstream, "MINIMIZE_KEY="+key)
+	// Caddy's data and config directories (its instance id, storage
+	// cleaner's files) in the run's own directory, not the user's home.
+	p.cmd.Env = append(os.Environ(), "LOADTEST_PORT="+strconv.Itoa(port), "LOADTEST_UPSTREAM="+upstream, "MINIMIZE_KEY="+key,
+		"XDG_DATA_HOME="+tmp, "XDG_CONFIG_HOME="+tmp)
 	if *profileDir != "" {
 		admin, err := freePort()
 		if err != nil {

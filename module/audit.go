@@ -1,6 +1,7 @@
 package module
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -300,13 +301,14 @@ func (r *recordFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	if d.report {
 		mode = "report"
 	}
+	// A part that fails to encode must not cost the record the parts
+	// after it (the outcome above all): write on, report the first error.
+	var err error
 	enc.AddString("mode", mode)
 	enc.AddString("request_id", d.requestID)
 	enc.AddString("partner", d.partner)
 	enc.AddString("purpose", d.purpose)
-	if err := enc.AddObject("consent", &d.consent); err != nil {
-		return err
-	}
+	err = cmp.Or(err, enc.AddObject("consent", &d.consent))
 	enc.AddString("policy", d.policy)
 	enc.AddString("outcome", d.outcome)
 	enc.AddInt("bytes_in", d.bytesIn)
@@ -319,17 +321,13 @@ func (r *recordFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		enc.AddInt("status", d.status)
 	}
 	if d.response != nil {
-		if err := enc.AddObject("response", d.response); err != nil {
-			return err
-		}
+		err = cmp.Or(err, enc.AddObject("response", d.response))
 	}
 	if d.disclosed.Clear|d.disclosed.Transformed != 0 {
-		if err := enc.AddObject("categories", &d.disclosed); err != nil {
-			return err
-		}
+		err = cmp.Or(err, enc.AddObject("categories", &d.disclosed))
 	}
 	if d.counted() {
-		return enc.AddArray("fields", (*allFields)(d))
+		err = cmp.Or(err, enc.AddArray("fields", (*allFields)(d)))
 	}
-	return nil
+	return err
 }

@@ -57,14 +57,16 @@ func BenchmarkGateway(b *testing.B) {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
 			for _, g := range gatewayConfigs {
 				// Once, untimed: the upstream got the whole body through
-				// the proxies and less of it through minimize, so a gateway
-				// that refused or stopped rewriting cannot pass for a fast one.
+				// the proxies and, through minimize, between half of it and
+				// less than all (the policy keeps about two thirds), so a
+				// gateway that refused, stopped rewriting or sent next to
+				// nothing cannot pass for a fast one.
 				n, err := post(client, urls[g.name], body)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if want := len(body); n > want || n < want && g.name != "minimize" || n == want && g.name == "minimize" {
-					b.Fatalf("%s: the upstream received %d bytes of %d", g.name, n, want)
+				if whole := len(body); g.name != "minimize" && n != whole || g.name == "minimize" && (n <= whole/2 || n >= whole) {
+					b.Fatalf("%s: the upstream received %d bytes of %d", g.name, n, whole)
 				}
 			}
 			b.Run("serial", func(b *testing.B) {
@@ -115,6 +117,7 @@ func loadGateways(b *testing.B, dir string) map[string]string {
 		if urls, err = tryGateways(b, dir); err == nil {
 			return urls
 		}
+		b.Logf("loading the gateways: %v; trying other ports", err)
 	}
 	b.Fatal(err)
 	return nil

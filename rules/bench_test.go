@@ -93,14 +93,16 @@ func BenchmarkRewriteWhileMarking(b *testing.B) {
 			}
 		}
 	}()
+	b.Cleanup(func() { close(stop); <-done })
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	var out []byte
+	var err error
 	for b.Loop() {
-		out, _ = e.Rewrite(out[:0], doc, nil)
+		if out, err = e.Rewrite(out[:0], doc, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
-	close(stop)
-	<-done
 }
 
 // BenchmarkWalk is BenchmarkRewrite with each transforming rule (generalize,
