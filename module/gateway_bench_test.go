@@ -123,6 +123,7 @@ func loadGateways(b *testing.B, dir string) map[string]string {
 	return nil
 }
 
+// tryGateways is one attempt of loadGateways: only Caddy's load may fail.
 func tryGateways(b *testing.B, dir string) (map[string]string, error) {
 	urls := map[string]string{}
 	servers := map[string]any{}
