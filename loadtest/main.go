@@ -32,7 +32,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -467,7 +466,7 @@ func drive(ctx context.Context, url string, body []byte, conc int, warm, dur tim
 				var buf bytes.Buffer
 				for ctx.Err() == nil && time.Now().Before(until) {
 					t0 := time.Now()
-					status, err := post(ctx, client, url, body, &buf)
+					status, err := benchdoc.Post(ctx, client, url, body, &buf)
 					lat := time.Since(t0)
 					if err == nil && status != http.StatusOK {
 						err = fmt.Errorf("status %d: %.200s", status, buf.String())
@@ -510,38 +509,18 @@ func drive(ctx context.Context, url string, body []byte, conc int, warm, dur tim
 	return res
 }
 
-func post(ctx context.Context, client *http.Client, url string, body []byte, buf *bytes.Buffer) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	buf.Reset()
-	_, err = buf.ReadFrom(resp.Body)
-	return resp.StatusCode, err
-}
-
-// sanity sends one body and checks what the upstream received: all of it
-// through (a) and (b), less of it (minimized) through (c).
+// sanity sends one body and checks what the upstream received (see
+// benchdoc.CheckReceived).
 func sanity(ctx context.Context, g *proc, c config, body []byte) error {
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	var buf bytes.Buffer
-	status, err := post(ctx, client, g.url, body, &buf)
+	status, err := benchdoc.Post(ctx, client, g.url, body, &buf)
+	if err == nil {
+		err = benchdoc.CheckReceived(status, buf.Bytes(), len(body), c.id == "c")
+	}
 	if err != nil {
 		return fmt.Errorf("(%s): %w", c.id, err)
-	}
-	var got struct{ Received int }
-	if status != http.StatusOK || json.Unmarshal(buf.Bytes(), &got) != nil {
-		return fmt.Errorf("(%s): status %d: %.300s", c.id, status, buf.String())
-	}
-	if minimized := c.id == "c"; minimized != (got.Received < len(body)) || got.Received == 0 {
-		return fmt.Errorf("(%s): the upstream received %d of %d bytes", c.id, got.Received, len(body))
 	}
 	return nil
 }

@@ -1,10 +1,13 @@
 // Package benchdoc makes the order documents that the engine benchmarks,
 // the handler benchmarks and the load test all send, so the three measure
-// the same bytes.
+// the same bytes, and the upstream and client the gateway benchmark and
+// the load test share.
 package benchdoc
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,3 +48,36 @@ var Upstream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"received":%d}`, n)
 })
+
+// Post sends body as JSON to url and reads the answer into buf.
+func Post(ctx context.Context, client *http.Client, url string, body []byte, buf *bytes.Buffer) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, err
+}
+
+// CheckReceived checks Upstream's answer to a body of whole bytes sent
+// through a gateway: all of it through a plain proxy; through minimize
+// (the benchmark policy keeps about two thirds of each order) more than
+// half and less than all, so that a gateway that refused, stopped
+// rewriting or sent next to nothing cannot pass for a fast one.
+func CheckReceived(status int, answer []byte, whole int, minimized bool) error {
+	var got struct{ Received *int }
+	if status != http.StatusOK || json.Unmarshal(answer, &got) != nil || got.Received == nil {
+		return fmt.Errorf("status %d: %.300s", status, answer)
+	}
+	if n := *got.Received; !minimized && n != whole || minimized && (n <= whole/2 || n >= whole) {
+		return fmt.Errorf("the upstream received %d of %d bytes", n, whole)
+	}
+	return nil
+}
