@@ -14,12 +14,12 @@
 // from /proc/<pid>/stat), the upstream's (what the gateway's way of sending
 // costs the application behind it) and the gateway's peak RSS (VmHWM from
 // /proc/<pid>/status, reset before each cell), then the ratios c/a and c/b
-// and the p99 that c adds over b. Every cell is measured in several rounds (-rounds), the
-// configurations taking turns within each: the tables give medians, and
-// each ratio's range over the rounds, because a shared machine's speed
-// drifts by more than the differences being measured. Last, a memory check:
-// many concurrent large bodies against (c), repeated, reporting peak RSS
-// each time.
+// and the p99 that c adds over b. Every cell is measured in several
+// rounds (-rounds), the configurations taking turns within each: the
+// tables give medians, and each ratio's range over the rounds, because a
+// shared machine's speed drifts by more than the differences being
+// measured. Last, a memory check: many concurrent large bodies against (b)
+// and (c), repeated, reporting peak RSS each time.
 //
 // It is a measurement, not a test: it exits non-zero only when something
 // failed (a process, a request, a sanity check), never because a number
