@@ -45,9 +45,10 @@ vet:
 
 lint: fmt-check vet
 
-unit:
+# The load test's own tests start the real binary too (CADDY_BIN).
+unit: caddy
 	@if [ -z "$(strip $(UNIT_PKGS))" ]; then echo "unit: no packages yet"; \
-	else echo "$(GO) test -race -count=1 $(UNIT_PKGS)"; $(GO) test -race -count=1 $(UNIT_PKGS); fi
+	else echo "$(GO) test -race -count=1 $(UNIT_PKGS)"; CADDY_BIN=$(abspath $(BIN)/caddy) $(GO) test -race -count=1 $(UNIT_PKGS); fi
 
 # The e2e tests drive the real binary; handing it over via CADDY_BIN keeps
 # them from building their own copy.

@@ -605,7 +605,23 @@ func startUpstream() (*proc, string, error) {
 	}
 }
 
+// startGateway starts one gateway and waits until it answers. A port found
+// free can be taken before caddy binds it, so a gateway that exits because
+// an address is in use is started again on other ports.
 func startGateway(ctx context.Context, bin string, c config, upstream, key, tmp string) (*proc, error) {
+	for attempt := 1; ; attempt++ {
+		p, err := tryGateway(ctx, bin, c, upstream, key, tmp)
+		if !errors.Is(err, errAddrInUse) || attempt == 3 {
+			return p, err
+		}
+		fmt.Fprintf(os.Stderr, "gateway (%s) %s: a port was taken before caddy bound it; trying others\n", c.id, c.file)
+	}
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+// tryGateway is one attempt of startGateway.
+func tryGateway(ctx context.Context, bin string, c config, upstream, key, tmp string) (*proc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -650,8 +666,12 @@ func startGateway(ctx context.Context, bin string, c config, upstream, key, tmp 
 			}
 		}
 		if !p.alive() || time.Now().After(deadline) || ctx.Err() != nil {
+			exited := !p.alive()
 			p.stop()
 			log, _ := os.ReadFile(p.logPath)
+			if exited && bytes.Contains(log, []byte(errAddrInUse.Error())) {
+				return nil, fmt.Errorf("gateway %s did not start: %w:\n%s", p.name, errAddrInUse, log)
+			}
 			return nil, fmt.Errorf("gateway %s did not start:\n%s", p.name, log)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -687,7 +707,9 @@ func fetch(g *proc, what, path string) error {
 	return f.Close()
 }
 
-func freePort() (int, error) {
+// freePort is a loopback port free when asked (a variable so a test can
+// hand out a taken one).
+var freePort = func() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
