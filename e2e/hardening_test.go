@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -655,16 +654,9 @@ func TestRegressionPassTypeJSONAfterBOM(t *testing.T) {
 
 // h2cClient speaks HTTP/2 without TLS (prior knowledge) to the gateway.
 func h2cClient() *http.Client {
-	return &http.Client{
-		Timeout: 15 * time.Second,
-		Transport: &http2.Transport{
-			AllowHTTP: true,
-			DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-				var d net.Dialer
-				return d.DialContext(ctx, network, addr)
-			},
-		},
-	}
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{Protocols: &p}}
 }
 
 // TestHardeningH2C: Caddy 2.11 serves HTTP/2 over cleartext (h2c, prior

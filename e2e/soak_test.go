@@ -82,9 +82,8 @@ type soakReq struct {
 // minimized result independently of the gateway: pseudonyms with the
 // harness's own HKDF/HMAC, masks and generalizations by hand.
 type soakGen struct {
-	t   *testing.T
-	rng *rand.Rand
-	ps  sync.Map // partner + "\x00" + value -> pseudonym (HKDF per call is slow under -race)
+	t  *testing.T
+	ps sync.Map // partner + "\x00" + value -> pseudonym (HKDF per call is slow under -race)
 }
 
 func (s *soakGen) pseudonym(partner, v string) string {

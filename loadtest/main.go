@@ -432,13 +432,6 @@ func (r result) pct(p float64) time.Duration {
 	return r.lat[min(max(i, 0), len(r.lat)-1)]
 }
 
-func (r result) errSummary() string {
-	if r.errs == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d errors", r.errs)
-}
-
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // drive keeps conc requests in flight: warm-up first (not recorded), then

@@ -80,18 +80,6 @@ func fzParse(s string) ([]fzParam, error) {
 	return out, nil
 }
 
-// fzIsNumber reports whether v is a JSON number as written.
-func fzIsNumber(v string) bool {
-	var n json.Number
-	d := json.NewDecoder(strings.NewReader(v))
-	d.UseNumber()
-	if err := d.Decode(&n); err != nil {
-		return false
-	}
-	_, err := d.Token()
-	return err == io.EOF && v == strings.TrimSpace(v)
-}
-
 // fzQueryPolicy names the query parameters the leak check plants.
 var fzQueryPolicy = []rules.Rule{
 	fzRule(rules.Keep, "query.page"),

@@ -518,9 +518,6 @@ func (w *walker) result(v *gjson.Result, start, end int, esc bool) {
 	}
 }
 
-// key scans the member name at i and returns the index after it, its
-// decoded text and its keyHash. An escaped name is decoded into the arena,
-// where it stays until its object closes (leave cuts the arena back to the
 // memberKey reads the key starting at i, records it for the duplicate check
 // of the object whose keys start at mark, and returns the index after it,
 // the decoded key and its folded hash; false when the document is refused.
@@ -536,6 +533,9 @@ func (w *walker) memberKey(i, mark int) (int, string, uint64, bool) {
 	return i, key, h, w.unique(key, h, ks, mark)
 }
 
+// key scans the member name at i and returns the index after it, its
+// decoded text and its keyHash. An escaped name is decoded into the arena,
+// where it stays until its object closes (leave cuts the arena back to the
 // object's mark; only names of closed objects are ever overwritten).
 func (w *walker) key(i int) (int, string, uint64) {
 	s := w.s
