@@ -13,12 +13,12 @@
 // and p99 latency, the gateway's CPU seconds per 1,000 requests (utime+stime
 // from /proc/<pid>/stat), the upstream's (what the gateway's way of sending
 // costs the application behind it) and the gateway's peak RSS (VmHWM from
-// /proc/<pid>/status, reset before each cell), then the ratios c/a and c/b
+// /proc/<pid>/status, reset before each turn), then the ratios c/a and c/b
 // and the p99 that c adds over b. Every cell is measured in several
-// rounds (-rounds), the configurations taking turns within each: the
-// tables give medians, and each ratio's range over the rounds, because a
-// shared machine's speed drifts by more than the differences being
-// measured. Last, a memory check: many concurrent large bodies against (b)
+// rounds (-rounds), the configurations taking turns (-turns) at its
+// measured time within each: the tables give medians, and each ratio's
+// range over the rounds, because a shared machine's speed drifts by more
+// than the differences being measured. Last, a memory check: many concurrent large bodies against (b)
 // and (c), repeated, reporting peak RSS each time.
 //
 // It is a measurement, not a test: it exits non-zero only when something
@@ -29,6 +29,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -63,6 +64,7 @@ var (
 	sizesFlag   = flag.String("sizes", "1KB,16KB,256KB", "approximate body sizes")
 	configsFlag = flag.String("configs", "a,b,c", "configurations to run")
 	rounds      = flag.Int("rounds", 3, "measurements of each cell: the configurations take turns within a round, and the tables report medians over the rounds, each ratio from the configurations' own round")
+	turns       = flag.Int("turns", 6, "turns each configuration takes at the measured time of a cell, each of -duration/-turns, so that a slow spell of the machine falls on every configuration alike")
 	memConc     = flag.Int("mem-concurrency", 256, "requests in flight for the memory check (0 skips it)")
 	memConfigs  = flag.String("mem-configs", "b,c", "configurations the memory check runs against")
 	memSize     = flag.String("mem-size", "256KB", "body size for the memory check")
@@ -187,27 +189,22 @@ func run(ctx context.Context) error {
 		gws[c.id] = g
 	}
 
-	if *rounds < 1 {
-		return fmt.Errorf("rounds %d: want at least 1", *rounds)
+	if *rounds < 1 || *turns < 1 {
+		return fmt.Errorf("rounds %d, turns %d: want at least 1 of each", *rounds, *turns)
 	}
-	fmt.Printf("gateway load test, %s: %d cores shared by every process, loopback only; closed loop at %s in flight, %s measured after %s warm-up per cell, %d rounds (medians)\n",
-		time.Now().Format("2006-01-02"), runtime.NumCPU(), *concFlag, *duration, *warmup, *rounds)
+	fmt.Printf("gateway load test, %s: %d cores shared by every process, loopback only; closed loop at %s in flight, %s measured after %s warm-up per cell, in %d turns, %d rounds (medians)\n",
+		time.Now().Format("2006-01-02"), runtime.NumCPU(), *concFlag, *duration, *warmup, *turns, *rounds)
 	fmt.Printf("bodies: {\"orders\":[...]} JSON; upstream reads each body whole; caddy %s\n\n", caddyVersion(bin))
 
 	var cells []cell
 	for round := 1; round <= *rounds; round++ {
 		for _, conc := range concs {
 			for _, sz := range sizes {
-				body := benchdoc.Orders(sz.bytes)
-				// The configurations take turns at each size, so a slow spell
-				// on the machine hits them alike.
-				for _, c := range configs {
-					cl, err := measure(ctx, gws[c.id], up, c, round, conc, sz, body)
-					if err != nil {
-						return err
-					}
-					cells = append(cells, cl)
+				cl, err := measure(ctx, gws, up, configs, round, conc, sz)
+				if err != nil {
+					return err
 				}
+				cells = append(cells, cl...)
 			}
 		}
 	}
@@ -227,49 +224,76 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-// measure drives one gateway with one body at one concurrency: a cell.
-func measure(ctx context.Context, g, up *proc, c config, round, conc int, sz size, body []byte) (cell, error) {
-	if ctx.Err() != nil {
-		return cell{}, ctx.Err()
+// measure measures every configuration at one concurrency and body size,
+// a cell each. After a warm-up of each, they take turns (-turns) at the
+// measured time, so that a slow spell of the machine, which can last
+// seconds, falls on all of them rather than on whichever ran then.
+func measure(ctx context.Context, gws map[string]*proc, up *proc, configs []config, round, conc int, sz size) ([]cell, error) {
+	body := benchdoc.Orders(sz.bytes)
+	cells := make([]cell, len(configs))
+	clients := make([]*http.Client, len(configs))
+	for i, c := range configs {
+		if err := sanity(ctx, gws[c.id], c, body); err != nil {
+			return nil, err
+		}
+		cells[i] = cell{cfg: c, round: round, conc: conc, size: sz.name}
+		clients[i] = newClient(conc)
+		defer clients[i].CloseIdleConnections()
+		if *warmup > 0 {
+			if w := drive(ctx, clients[i], gws[c.id].url, body, conc, *warmup, false); w.errs > 0 {
+				return nil, fmt.Errorf("(%s) %s warm-up: %d requests failed: %s", c.id, sz.name, w.errs, w.firstErr)
+			}
+		}
 	}
-	if err := sanity(ctx, g, c, body); err != nil {
-		return cell{}, err
-	}
-	cl := cell{cfg: c, round: round, conc: conc, size: sz.name}
-	var cpu0, upCPU0 int64
-	var prof chan error
-	cl.res = drive(ctx, g.url, body, conc, *warmup, *duration, func() {
-		resetPeakRSS(g.pid())
-		cpu0, upCPU0 = cpuTicks(g.pid()), cpuTicks(up.pid())
-		// One profile per cell is enough; profiling slows round 1 of every
-		// configuration alike, which the per-round ratios absorb.
-		if *profileDir != "" && round == 1 {
-			prof = make(chan error, 1)
+	// One profile per cell is enough; profiling slows round 1 of every
+	// configuration alike, which the per-round ratios absorb. It spans
+	// the others' turns too, when its gateway idles.
+	var profs []chan error
+	if *profileDir != "" && round == 1 {
+		for _, c := range configs {
+			prof := make(chan error, 1)
+			profs = append(profs, prof)
 			go func() {
-				prof <- profile(g, filepath.Join(*profileDir, fmt.Sprintf("%s-%s-c%d.pprof", c.id, sz.name, conc)))
+				prof <- profile(gws[c.id], time.Duration(len(configs))*(*duration), filepath.Join(*profileDir, fmt.Sprintf("%s-%s-c%d.pprof", c.id, sz.name, conc)))
 			}()
 		}
-	})
-	if prof != nil {
-		if err := <-prof; err != nil {
-			return cell{}, err
+	}
+	cpu, upCPU := make([]int64, len(configs)), make([]int64, len(configs)) // clock ticks
+	for range *turns {
+		for i, c := range configs {
+			g, cl := gws[c.id], &cells[i]
+			resetPeakRSS(g.pid())
+			cpu0, upCPU0 := cpuTicks(g.pid()), cpuTicks(up.pid())
+			r := drive(ctx, clients[i], g.url, body, conc, *duration/time.Duration(*turns), true)
+			cpu[i] += cpuTicks(g.pid()) - cpu0
+			upCPU[i] += cpuTicks(up.pid()) - upCPU0
+			cl.peakRSS = max(cl.peakRSS, statusKB(g.pid(), "VmHWM:"))
+			cl.res.n, cl.res.errs, cl.res.elapsed = cl.res.n+r.n, cl.res.errs+r.errs, cl.res.elapsed+r.elapsed
+			cl.res.lat = append(cl.res.lat, r.lat...)
+			cl.res.firstErr = cmp.Or(cl.res.firstErr, r.firstErr)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 		}
 	}
-	cpu := float64(cpuTicks(g.pid())-cpu0) / clockTicks
-	upCPU := float64(cpuTicks(up.pid())-upCPU0) / clockTicks
-	if cl.res.n > 0 {
-		cl.cpu = cpu / float64(cl.res.n) * 1000
-		cl.upCPU = upCPU / float64(cl.res.n) * 1000
+	for _, prof := range profs {
+		if err := <-prof; err != nil {
+			return nil, err
+		}
 	}
-	cl.peakRSS = statusKB(g.pid(), "VmHWM:")
-	if ctx.Err() != nil {
-		return cell{}, ctx.Err()
+	for i := range cells {
+		cl := &cells[i]
+		slices.Sort(cl.res.lat)
+		if cl.res.n > 0 {
+			cl.cpu = float64(cpu[i]) / clockTicks / float64(cl.res.n) * 1000
+			cl.upCPU = float64(upCPU[i]) / clockTicks / float64(cl.res.n) * 1000
+		}
+		fmt.Fprintf(os.Stderr, "  round %d  (%s) %3d in flight %-6s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", round, cl.cfg.id, conc, sz.name, cl.res.rps(), ms(cl.res.pct(50)), ms(cl.res.pct(99)))
+		if cl.res.errs > 0 {
+			return nil, fmt.Errorf("(%s) %s: %d of %d requests failed: %s", cl.cfg.id, sz.name, cl.res.errs, cl.res.n+cl.res.errs, cl.res.firstErr)
+		}
 	}
-	fmt.Fprintf(os.Stderr, "  round %d  (%s) %3d in flight %-6s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms\n", round, c.id, conc, sz.name, cl.res.rps(), ms(cl.res.pct(50)), ms(cl.res.pct(99)))
-	if cl.res.errs > 0 {
-		return cell{}, fmt.Errorf("(%s) %s: %d of %d requests failed: %s", c.id, sz.name, cl.res.errs, cl.res.n+cl.res.errs, cl.res.firstErr)
-	}
-	return cl, nil
+	return cells, nil
 }
 
 // printTable reports each configuration's medians over the rounds, then the
@@ -385,11 +409,11 @@ func memoryCheck(ctx context.Context, gws map[string]*proc) error {
 		}
 		var peaks []int64
 		for i := 1; i <= *memRuns; i++ {
-			var before int64
-			res := drive(ctx, g.url, body, *memConc, 0, *memDuration, func() {
-				resetPeakRSS(g.pid())
-				before = statusKB(g.pid(), "VmRSS:")
-			})
+			resetPeakRSS(g.pid())
+			before := statusKB(g.pid(), "VmRSS:")
+			client := newClient(*memConc)
+			res := drive(ctx, client, g.url, body, *memConc, *memDuration, false)
+			client.CloseIdleConnections()
 			if res.errs > 0 {
 				return fmt.Errorf("memory check (%s): %d of %d requests failed: %s", id, res.errs, res.n+res.errs, res.firstErr)
 			}
@@ -434,72 +458,66 @@ func (r result) pct(p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// drive keeps conc requests in flight: warm-up first (not recorded), then
-// onStart, then the measured run. Every worker stops by itself at the end.
-func drive(ctx context.Context, url string, body []byte, conc int, warm, dur time.Duration, onStart func()) result {
-	tr := &http.Transport{
+// drive keeps conc requests in flight for dur, recording their latencies
+// if asked. Every worker stops by itself at the end.
+func drive(ctx context.Context, client *http.Client, url string, body []byte, conc int, dur time.Duration, record bool) result {
+	var mu sync.Mutex
+	var all result
+	var wg sync.WaitGroup
+	start := time.Now()
+	until := start.Add(dur)
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine result
+			var buf bytes.Buffer
+			for ctx.Err() == nil && time.Now().Before(until) {
+				t0 := time.Now()
+				status, err := benchdoc.Post(ctx, client, url, body, &buf)
+				lat := time.Since(t0)
+				if err == nil && status != http.StatusOK {
+					err = fmt.Errorf("status %d: %.200s", status, buf.String())
+				}
+				if err != nil {
+					mine.errs++
+					if mine.firstErr == "" {
+						mine.firstErr = err.Error()
+					}
+					continue
+				}
+				mine.n++
+				if record {
+					mine.lat = append(mine.lat, lat)
+				}
+			}
+			mu.Lock()
+			all.n += mine.n
+			all.errs += mine.errs
+			all.lat = append(all.lat, mine.lat...)
+			if all.firstErr == "" {
+				all.firstErr = mine.firstErr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	all.elapsed = time.Since(start)
+	slices.Sort(all.lat)
+	return all
+}
+
+// newClient is the generator's client for conc requests in flight, kept
+// across a cell's turns so each turn starts on open connections.
+func newClient(conc int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		Proxy:               nil, // loopback only, whatever the environment says
 		MaxIdleConns:        conc,
 		MaxIdleConnsPerHost: conc,
 		IdleConnTimeout:     30 * time.Second,
 		DisableCompression:  true,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	phase := func(until time.Time, record bool) result {
-		var mu sync.Mutex
-		var all result
-		var wg sync.WaitGroup
-		for range conc {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var mine result
-				var buf bytes.Buffer
-				for ctx.Err() == nil && time.Now().Before(until) {
-					t0 := time.Now()
-					status, err := benchdoc.Post(ctx, client, url, body, &buf)
-					lat := time.Since(t0)
-					if err == nil && status != http.StatusOK {
-						err = fmt.Errorf("status %d: %.200s", status, buf.String())
-					}
-					if err != nil {
-						mine.errs++
-						if mine.firstErr == "" {
-							mine.firstErr = err.Error()
-						}
-						continue
-					}
-					mine.n++
-					if record {
-						mine.lat = append(mine.lat, lat)
-					}
-				}
-				mu.Lock()
-				all.n += mine.n
-				all.errs += mine.errs
-				all.lat = append(all.lat, mine.lat...)
-				if all.firstErr == "" {
-					all.firstErr = mine.firstErr
-				}
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
-		return all
-	}
-	if warm > 0 {
-		if w := phase(time.Now().Add(warm), false); w.errs > 0 {
-			return w
-		}
-	}
-	onStart()
-	start := time.Now()
-	res := phase(start.Add(dur), true)
-	res.elapsed = time.Since(start)
-	slices.Sort(res.lat)
-	return res
+	}}
 }
 
 // sanity sends one body and checks what the upstream received (see
@@ -671,9 +689,9 @@ func tryGateway(ctx context.Context, bin string, c config, upstream, key, tmp st
 	}
 }
 
-// profile saves a CPU profile of the gateway over the measured time.
-func profile(g *proc, path string) error {
-	return fetch(g, fmt.Sprintf("profile?seconds=%d", max(1, int(duration.Seconds()))), path)
+// profile saves a CPU profile of the gateway over d.
+func profile(g *proc, d time.Duration, path string) error {
+	return fetch(g, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Seconds()))), path)
 }
 
 // fetch saves one of the gateway's /debug/pprof/ profiles.
