@@ -231,6 +231,60 @@ func TestConsentWidensExactlyItsScope(t *testing.T) {
 	assertNoCanary(t, g.logs(), "hunter2", "ann@example.com", "Ann Lee", "7946 0958")
 }
 
+// TestConsentWidensAResponseOnlyAboutItsSubject: on a route that minimizes
+// the upstream's answer too, a consent proven by the request's body widens
+// the response only if the response is about the same subject; an answer
+// about someone else gets the policy without it.
+func TestConsentWidensAResponseOnlyAboutItsSubject(t *testing.T) {
+	t.Parallel()
+	k := newConsentKeys(t)
+	u := newUpstream(t)
+	g := startGateway(t, globalBlock+site(`
+	minimize shop {
+		purposes support
+		keep order.id
+		response minimize
+		consent {
+			keys {{.JWKS}}
+			subject customer.id
+			keep customer.email
+		}
+	}
+	reverse_proxy {{.Upstream}}`), map[string]string{"Upstream": u.addr(), "JWKS": k.jwks})
+	token := k.mint(t, jose.EdDSA, "ed-2026", claims{})
+	ann := `{"order":{"id":"o-1"},"customer":{"id":"cus_8812","email":"ann@example.com"}}`
+	cases := []struct {
+		name, token, answer, want, sent, consent string
+	}{
+		{"an answer about the subject", token, ann,
+			`{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, `{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, "valid"},
+		{"an answer about someone else", token, `{"order":{"id":"o-2"},"customer":{"id":"cus_9999","email":"bob@example.com"}}`,
+			`{"order":{"id":"o-2"}}`, `{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, "wrong_subject"},
+		{"an answer naming no subject", token, `{"order":{"id":"o-3"},"customer":{"email":"bob@example.com"}}`,
+			`{"order":{"id":"o-3"}}`, `{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, "wrong_subject"},
+		{"no token", "", ann, `{"order":{"id":"o-1"}}`, `{"order":{"id":"o-1"}}`, ""},
+	}
+	for i, c := range cases {
+		u.respond(200, "application/json", []byte(c.answer))
+		hdrs := []string{"Data-Purpose", "support"}
+		if c.token != "" {
+			hdrs = append(hdrs, "Data-Consent", c.token)
+		}
+		status, _, resp := post(t, g.url("/"), "application/json", []byte(ann), hdrs...)
+		if status != 200 || string(resp) != c.want {
+			t.Errorf("%s: %d %s\nwant %s", c.name, status, resp, c.want)
+		}
+		if got := string(u.last(t).Body); got != c.sent {
+			t.Errorf("%s: the upstream received %s, want %s", c.name, got, c.sent)
+		}
+		a := nthAudit(t, g, i+1)
+		if a.Response == nil || a.Response.Consent != c.consent {
+			t.Errorf("%s: the record's response %+v, want consent %q", c.name, a.Response, c.consent)
+		}
+	}
+	assertNoCanary(t, g.logs(), "ann@example.com", "bob@example.com", "cus_8812", "cus_9999")
+}
+
 // tamper flips a byte of the signature.
 func tamper(tok string) string {
 	b := []byte(tok)
@@ -354,6 +408,7 @@ type audit struct {
 	Duration float64 `json:"duration"`
 	Response *struct {
 		Mode     string `json:"mode"`
+		Consent  string `json:"consent"`
 		Restored int    `json:"tokens_restored"`
 		Failed   int    `json:"tokens_failed"`
 	} `json:"response"`

@@ -25,6 +25,12 @@ type disclosure struct {
 	consent disclosureConsent
 	policy  string // hash of the policy that decided
 
+	// When a consent widened the request: the variant without it and the
+	// token's subject, for a response, which the consent widens only if it
+	// too is about that subject. The subject is never part of the record.
+	narrow  *compiled
+	subject string
+
 	fields    [nChannels]fieldCounts
 	disclosed categoriesRecord // the categories the request sent
 	response  *responseRecord  // when the route rewrites responses

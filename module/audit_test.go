@@ -41,3 +41,19 @@ func TestRecordOutlivesAFailedPart(t *testing.T) {
 		t.Errorf("fields = %#v, want one entry counted once", enc.Fields["fields"])
 	}
 }
+
+// TestPolicyHashLeavesKeysOut: the hash every record carries names the
+// policy, never a key: other keys leave it as it is, another rule does not.
+func TestPolicyHashLeavesKeysOut(t *testing.T) {
+	hash := func(key string, old []string, keep string) string {
+		h := Handler{Partner: "p", Key: key, OldKeys: old, Rules: []RuleConfig{{Action: "keep", Path: keep}}}
+		return h.policyHash()
+	}
+	a := hash("{env.MINIMIZE_KEY}", nil, "a")
+	if b := hash("c2VjcmV0LWtleS1vZi1hdC1sZWFzdC0zMi1ieXRlcw", []string{"b2xkLWtleQ", "{env.OLD}"}, "a"); b != a {
+		t.Errorf("other keys changed the policy hash: %s, then %s", a, b)
+	}
+	if c := hash("{env.MINIMIZE_KEY}", nil, "b"); c == a {
+		t.Errorf("another rule left the policy hash at %s", a)
+	}
+}

@@ -105,6 +105,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tcategory loyalty {\n\t}\n}", `category "loyalty" is new and needs field patterns or detectors`},
 		{"minimize p {\n\tcategory loyalty {\n\t\tcolour red\n\t}\n}", `category loyalty: unknown subdirective "colour": want fields or detectors, at Testfile:3`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tleeway forever\n\t}\n}", `leeway "forever": want a duration up to 10m, such as 30s, at Testfile:4`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email Header.X-Email\n\t}\n}", "minimize p: consent: keep Header.X-Email: a consent releases body paths only, since its subject is checked in the body, at Testfile:6"},
 	}
 	for _, tt := range tests {
 		var h Handler

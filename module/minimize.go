@@ -45,7 +45,7 @@ type Handler struct {
 	Partner string `json:"partner"`
 	// Key is the base64 master key, usually a placeholder such as
 	// {env.MINIMIZE_KEY} or {file./run/secrets/minimize}; required when a
-	// rule pseudonymizes.
+	// rule pseudonymizes or tokenizes, and for response detokenize.
 	Key string `json:"key,omitempty"`
 	// Default is what happens to fields no rule names: "drop" (the default)
 	// or "keep".
@@ -88,8 +88,8 @@ type Handler struct {
 	MaxBody int64 `json:"max_body,omitempty"`
 	// MaxDepth is the deepest nesting accepted (default 64).
 	MaxDepth int `json:"max_depth,omitempty"`
-	// Pass lists media types forwarded unchanged. Everything that is neither
-	// JSON nor listed here is refused with 415.
+	// Pass lists media types forwarded unchanged. Everything that is not
+	// JSON, NDJSON, a URL-encoded form or listed here is refused with 415.
 	Pass []string `json:"pass,omitempty"`
 
 	policies *policySet
@@ -159,8 +159,8 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision resolves the key, loads consent keys and compiles every variant
-// of the policy once.
+// Provision resolves the key, loads consent keys and compiles the policy
+// once per purpose; consent variants compile on first use.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	h.audit = h.logger.Named("audit")
@@ -329,10 +329,10 @@ func ruleList(rcs []RuleConfig) ([]rules.Rule, error) {
 }
 
 // policyHash identifies the policy in audit records: a hash of its JSON
-// config with the key left out (placeholders included, the secret never).
+// config with the keys left out, so no secret goes into a logged value.
 func (h *Handler) policyHash() string {
 	c := *h
-	c.Key = ""
+	c.Key, c.OldKeys = "", nil
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:16])
@@ -497,7 +497,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			h.logger.Error("consent variant failed to compile; minimizing without it", zap.String("partner", h.Partner), zap.Error(err))
 			d.consent.granted = nil
 		} else {
-			c = wide
+			d.narrow, c = c, wide
 		}
 	}
 
@@ -622,24 +622,29 @@ func (h *Handler) consentRequired(token, purpose string, body []byte, d *disclos
 	if claims != nil {
 		d.consent.jti = claims.ID
 	}
-	if outcome == consentValid && body != nil {
-		subjects := 0
-		h.subject.Select(body, func(v string) {
-			if subjects >= 0 && v == claims.Subject {
-				subjects++
-			} else {
-				subjects = -1
-			}
-		})
-		if subjects <= 0 {
-			outcome = consentWrongSubject
-		}
+	if outcome == consentValid && body != nil && !h.about(body, claims.Subject) {
+		outcome = consentWrongSubject
 	}
 	d.consent.outcome = outcome
 	if outcome == consentValid {
 		d.consent.granted = h.policies.grant(claims.Scope)
+		d.subject = claims.Subject
 	}
 	return outcome != consentValid && h.Consent.Required
+}
+
+// about reports whether doc names a data subject at the consent's subject
+// path, and only subject.
+func (h *Handler) about(doc []byte, subject string) bool {
+	n := 0
+	h.subject.Select(doc, func(v string) {
+		if n >= 0 && v == subject {
+			n++
+		} else {
+			n = -1
+		}
+	})
+	return n > 0
 }
 
 func consentDetail(o consentOutcome) string {
@@ -650,7 +655,8 @@ func consentDetail(o consentOutcome) string {
 }
 
 // forward minimizes the query string and headers with variant c, passes
-// the request on and records how. In report mode it only counts.
+// the request on and records how. In report mode the query and headers
+// are only counted.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, d *disclosure, c *compiled, outcome string) error {
 	if p, detail := h.minimizeQueryAndHeaders(r, d, c); p != nil {
 		return h.refuse(w, r, next, d, *p, detail, nil)

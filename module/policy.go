@@ -67,7 +67,7 @@ const maxWidened = 256
 
 // layerError is a policy error located in one list of rules.
 type layerError struct {
-	layer string // "", "purpose NAME" or "consent"
+	layer string // "", "built-in", "purpose NAME" or "consent"
 	index int    // into that layer's rules, or -1
 	err   error
 }
@@ -84,7 +84,7 @@ func (e *layerError) Unwrap() error { return e.err }
 // sourced is a rule with where it was written, for error messages.
 type sourced struct {
 	rules.Rule
-	layer string // "", "purpose NAME" or "consent"
+	layer string // "", "built-in", "purpose NAME" or "consent"
 	index int    // into that layer's rules
 }
 
@@ -111,7 +111,11 @@ func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]ru
 		ps.purposes[""] = nil
 	}
 	for i, r := range consent {
-		_, rest := channelOf(r.Path)
+		ch, rest := channelOf(r.Path)
+		if ch != chBody {
+			// A token's subject is proven from the body alone.
+			return nil, &layerError{"consent", i, fmt.Errorf("%s %s: a consent releases body paths only, since its subject is checked in the body", r.Action, r.Path)}
+		}
 		if _, err := rules.NormalizePath(rest); err != nil {
 			return nil, &layerError{"consent", i, err}
 		}

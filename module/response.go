@@ -62,6 +62,7 @@ func (b *responseBuffer) Write(p []byte) (int, error) {
 // responseRecord is what the disclosure record says about a response.
 type responseRecord struct {
 	mode      string
+	consent   consentOutcome // when a consent widened the request: valid (it widened this response too) or wrong_subject
 	fields    fieldCounts
 	restored  int
 	failed    int
@@ -75,6 +76,9 @@ func (r *responseRecord) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		enc.AddInt("tokens_restored", r.restored)
 		enc.AddInt("tokens_failed", r.failed)
 		return nil
+	}
+	if r.consent != "" {
+		enc.AddString("consent", string(r.consent))
 	}
 	if r.disclosed.Clear|r.disclosed.Transformed != 0 {
 		if err := enc.AddObject("categories", &r.disclosed); err != nil {
@@ -124,6 +128,13 @@ func (h *Handler) writeResponse(w http.ResponseWriter, rb *responseBuffer, c *co
 		mt, _, err := mime.ParseMediaType(rb.header.Get("Content-Type"))
 		switch {
 		case err == nil && isJSON(mt):
+			if d.narrow != nil {
+				// The request was about the token's subject; this response
+				// may not be.
+				if rec.consent = consentValid; !h.about(body, d.subject) {
+					rec.consent, c = consentWrongSubject, d.narrow
+				}
+			}
 			out, err := h.rewriteResponse(body, c, rec)
 			if err != nil {
 				return fail("the upstream's response could not be minimized: " + err.Error())

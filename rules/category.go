@@ -158,7 +158,7 @@ type fieldCache struct {
 }
 
 const (
-	fieldCacheSize = 256 // 64 sets: a hash's top 6 bits pick one
+	fieldCacheSize = 256 // 64 sets: the top 6 bits of the remixed hash pick one
 	fieldCacheWays = 4
 	maxCachedKey   = 32
 )

@@ -75,8 +75,8 @@ func (c *numCluster) glen(i int) int { return c.g[i].end - c.g[i].start }
 // would hold a phone number.
 func tight(sep string) bool { return sep == "-" || sep == "." || sep == "/" }
 
-// sameSeps reports whether the separators between groups a..b are all one of
-// allowed (a space-separated list), and the same.
+// sameSeps reports whether the separators between groups a..b are all the
+// same, and one of allowed.
 func (c *numCluster) sameSeps(a, b int, allowed ...string) bool {
 	if a == b {
 		return true

@@ -32,7 +32,8 @@ func appendReplaced(dst []byte, text string, fs []Finding, replace Replacer) []b
 	return appendEscaped(dst, text[last:])
 }
 
-// needsEscape reports whether appendEscaped would change b.
+// needsEscape reports whether appendEscaped may change b: any non-ASCII byte
+// counts, though most pass unchanged.
 func needsEscape(b []byte) bool {
 	for _, c := range b {
 		if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {

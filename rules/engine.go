@@ -180,8 +180,8 @@ func (e *Engine) Rules() []Rule {
 }
 
 // Tally counts, per rule (indexed as Rules), the values that rule decided. A
-// container kept or dropped whole, with no rule below it that could say
-// otherwise, counts once; otherwise each value inside counts.
+// container decided whole (kept, dropped, or an object under a transformation,
+// redacted) counts once; otherwise each value inside counts.
 type Tally []uint32
 
 // NewTally returns a zeroed tally sized for this engine.

@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// Action is what a rule does to the values it governs. The numeric order is
-// the strictness order used to break ties: a larger value is stricter.
+// Action is what a rule does to the values it governs. Ties are broken by
+// strictness, not by the numeric order (Tokenize and Scan came later).
 type Action uint8
 
 const (

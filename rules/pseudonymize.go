@@ -39,9 +39,10 @@ func DecodeKey(s string) ([]byte, error) {
 	return key, nil
 }
 
-// PartnerKey derives the key for one purpose ("pseudonymize", later
-// "tokenize") and one partner, so partners cannot join their data on
-// pseudonyms and one leaked derived key does not expose the others.
+// PartnerKey derives the key for one purpose ("pseudonymize") and one
+// partner, so partners cannot join their data on pseudonyms and one leaked
+// derived key does not expose the others. (newTokenKeys derives the
+// tokenize key the same way, at AES-SIV's key size.)
 func PartnerKey(master []byte, purpose, partner string) []byte {
 	key, err := hkdf.Key(sha256.New, master, nil, "caddy-minimize/v1/"+purpose+"/"+partner, sha256.Size)
 	if err != nil {

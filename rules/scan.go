@@ -52,9 +52,10 @@ func (w *walker) fail() bool {
 
 // walk scans the whole document, writing what the partner may receive, and
 // reports whether the document is acceptable. It mirrors the tree walk it
-// replaced: value (a member or element in matcher state st under rule eff),
-// decided (no rule below can override eff), object and array (one frame
-// each), close (a container emptied by drops is itself dropped) and scalar.
+// replaced (refWalker, scan_ref_test.go): value (a member or element in
+// matcher state st under rule eff), decided (no rule below can override
+// eff), object and array (one frame each), close (a container emptied by
+// drops is itself dropped) and scalar.
 func (w *walker) walk() bool {
 	// The state of the value's container, whose category rules may match
 	// it (from) is, for the document itself, the root's: a bare category

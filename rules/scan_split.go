@@ -118,8 +118,8 @@ var splitBufs sync.Pool // of *[]byte
 // maxSplitBuf bounds the helper buffers kept for reuse.
 const maxSplitBuf = 4 << 20
 
-// trySplit considers splitting the innermost array, at least splitProbe
-// long so far, whose next element starts at i.
+// trySplit considers splitting the innermost array, at least
+// splitMin/splitProbe bytes long so far, whose next element starts at i.
 func (w *walker) trySplit(i int) {
 	w.par = false // one split per document
 	s := w.s

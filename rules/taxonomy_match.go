@@ -96,7 +96,7 @@ type matchNode struct {
 
 // fieldMatcher is the compiled form of all categories' field patterns: a
 // trie over word ids. Matching a key costs one map lookup per word and one
-// per trie step, and allocates nothing for keys of ASCII or short names.
+// per trie step, and allocates nothing for names of up to 128 bytes.
 type fieldMatcher struct {
 	words  map[string]wordInfo
 	edges  map[uint64]int32 // node<<32 | word id → child
