@@ -210,6 +210,7 @@ func TestBadInputIsRefusedAndNothingForwarded(t *testing.T) {
 		{"no content type", "", `{"a":1}`, nil, 415, "unsupported-media-type", "only JSON and URL-encoded form bodies are minimized, and this route lets no other type through"},
 		{"multipart", "multipart/form-data; boundary=x", "--x\r\n\r\na\r\n--x--", nil, 415, "unsupported-media-type", "only JSON and URL-encoded form bodies are minimized, and this route lets no other type through"},
 		{"latin-1 json", "application/json; charset=iso-8859-1", `{"a":1}`, nil, 415, "unsupported-media-type", "minimized bodies must be UTF-8"},
+		{"utf-16 ndjson", "application/x-ndjson; charset=utf-16", "{\"a\":1}\n", nil, 415, "unsupported-media-type", "minimized bodies must be UTF-8"},
 		{"unknown coding", "application/json", `{"a":1}`, []string{"Content-Encoding", "compress"}, 415, "unsupported-content-encoding", `content coding "compress" is not supported (gzip, deflate, zstd, br)`},
 		{"not really gzip", "application/json", `{"a":1}`, []string{"Content-Encoding", "gzip"}, 400, "bad-content-coding", "the gzip body could not be decoded"},
 		{"over the limit", "application/json", `{"a":"` + strings.Repeat("x", 100) + `"}`, nil, 413, "body-too-large", "the body is larger than this route's limit of 100 bytes"},

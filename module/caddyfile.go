@@ -3,7 +3,6 @@ package module
 import (
 	"errors"
 	"fmt"
-	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -137,8 +136,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			for _, mt := range types {
-				if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) || !strings.Contains(mt, "/") {
-					return d.Errf("pass %q: want a media type other than JSON, such as text/plain", mt)
+				if err := checkPass(mt); err != nil {
+					return d.Err(err.Error())
 				}
 			}
 			h.Pass = append(h.Pass, types...)

@@ -222,11 +222,11 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 		return fmt.Errorf("response must be minimize or detokenize, not %q", h.Response)
 	}
 	if h.MaxBody < 0 || h.MaxDepth < 0 {
-		return errors.New("max_body and max_depth must be positive")
+		return errors.New("max_body and max_depth must not be negative")
 	}
 	for _, mt := range h.Pass {
-		if _, _, err := mime.ParseMediaType(mt); err != nil || isJSON(mt) || !strings.Contains(mt, "/") {
-			return fmt.Errorf("pass %q: want a media type other than JSON, such as text/plain", mt)
+		if err := checkPass(mt); err != nil {
+			return err
 		}
 	}
 	var err error
@@ -395,12 +395,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	mt, params, err := parseMediaType(r.Header.Get("Content-Type"))
 	form := err == nil && mt == "application/x-www-form-urlencoded"
 	switch {
-	case err == nil && (isJSON(mt) || form):
+	case err == nil && (isJSON(mt) || form || isNDJSON(mt)):
 		if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
 			return h.refuse(w, r, next, d, problemUnsupportedType, "minimized bodies must be UTF-8", r.Body)
 		}
-	case err == nil && isNDJSON(mt):
-		return h.stream(w, r, next, d, c, coding, token, purpose)
+		if isNDJSON(mt) {
+			return h.stream(w, r, next, d, c, coding, token, purpose)
+		}
 	case err == nil && h.passes(mt):
 		if coding != "" {
 			return h.refuse(w, r, next, d, problemUnsupportedEncoding, "a body passed through unchanged must not be compressed", r.Body)
@@ -835,6 +836,16 @@ func parseMediaType(v string) (string, map[string]string, error) {
 // isJSON reports whether a media type is application/json or application/*+json.
 func isJSON(mt string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// checkPass reports whether mt may be listed in pass. A type with
+// parameters would never match (requests are matched on their bare type),
+// and the types minimize rewrites never reach pass.
+func checkPass(mt string) error {
+	if p, params, err := mime.ParseMediaType(mt); err != nil || len(params) > 0 || isJSON(p) || isNDJSON(p) || p == "application/x-www-form-urlencoded" || !strings.Contains(p, "/") {
+		return fmt.Errorf("pass %q: want a media type without parameters, other than JSON, NDJSON or a form (which are minimized), such as text/plain", mt)
+	}
+	return nil
 }
 
 func (h *Handler) passes(mt string) bool {

@@ -158,8 +158,9 @@ type fieldCache struct {
 }
 
 const (
-	fieldCacheSize = 256 // 64 sets: the top 6 bits of the remixed hash pick one
+	fieldCacheBits = 6 // the remixed hash's top bits that pick a set
 	fieldCacheWays = 4
+	fieldCacheSize = fieldCacheWays << fieldCacheBits
 	maxCachedKey   = 32
 )
 
@@ -175,7 +176,7 @@ func (w *walker) classify(key string, h uint64) Field {
 	// Four ways: a name lives in one of four slots of its set; a miss
 	// replaces them in turn.
 	c := w.fields
-	set := (h * 0x9e3779b97f4a7c15 >> 58) * fieldCacheWays
+	set := (h * 0x9e3779b97f4a7c15 >> (64 - fieldCacheBits)) * fieldCacheWays
 	for j := set; j < set+fieldCacheWays; j++ {
 		if int(c.lens[j]) == len(key) && string(c.keys[j][:len(key)]) == key {
 			return c.fields[j]

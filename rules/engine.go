@@ -67,7 +67,7 @@ func checkRule(r Rule) (pattern, error) {
 // have is found here, never while rewriting.
 func Compile(p Policy) (*Engine, error) {
 	if p.MaxDepth < 0 {
-		return nil, fmt.Errorf("max_depth must be positive")
+		return nil, fmt.Errorf("max_depth must not be negative")
 	}
 	type ranked struct {
 		r     Rule

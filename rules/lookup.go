@@ -19,7 +19,7 @@ func NewSelector(path string) (*Selector, error) {
 		return nil, err
 	}
 	for _, s := range p.segs {
-		if s.kind == segAny || s.kind == segDeep {
+		if s.kind == segAny || s.kind == segDeep || s.kind == segCat {
 			return nil, fmt.Errorf("path %q: only literal keys and # may locate a value", path)
 		}
 	}

@@ -17,9 +17,11 @@ import (
 // does); they hold no values.
 
 const (
-	shapeSlots   = 32 // shapes per walker; a power of two
-	shapeMembers = 32 // names per shape
-	maxShapeName = 64 // the longest name a shape holds, quotes included
+	shapeBits    = 5 // the hash's top bits that pick a shape's slot
+	shapeSlots   = 1 << shapeBits
+	_            = uint32(1<<shapeSlots - 1) // walker.shapesOpen has a bit per slot
+	shapeMembers = 32                        // names per shape
+	maxShapeName = 64                        // the longest name a shape holds, quotes included
 )
 
 // shapeMember is one member name of a shape.
@@ -66,7 +68,7 @@ const (
 // shape slot plus one, or 0 when another open object holds the slot.
 func (w *walker) openShape(st int32) (uint8, uint8) {
 	depth := int32(w.depth)
-	j := (uint32(st)*0x9e3779b1 + uint32(depth)*0x85ebca6b) >> 27 // top 5 bits: shapeSlots
+	j := (uint32(st)*0x9e3779b1 + uint32(depth)*0x85ebca6b) >> (32 - shapeBits)
 	sh := &w.shapes[j]
 	if sh.open {
 		return 0, shapeNone
