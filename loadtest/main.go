@@ -412,7 +412,7 @@ func memoryCheck(ctx context.Context, gws map[string]*proc) error {
 			resetPeakRSS(g.pid())
 			before := statusKB(g.pid(), "VmRSS:")
 			client := newClient(*memConc)
-			res := drive(ctx, client, g.url, body, *memConc, *memDuration, false)
+			res := drive(ctx, client, g.url, body, *memConc, *memDuration, true)
 			client.CloseIdleConnections()
 			if res.errs > 0 {
 				return fmt.Errorf("memory check (%s): %d of %d requests failed: %s", id, res.errs, res.n+res.errs, res.firstErr)

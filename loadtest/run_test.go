@@ -99,14 +99,17 @@ func TestRun(t *testing.T) {
 	for _, conc := range []string{"1", "4"} {
 		for _, size := range []string{"1KB", "16KB"} {
 			for _, c := range allConfigs {
-				re := regexp.MustCompile(`(?m)^\| \(` + c.id + `\) ` + regexp.QuoteMeta(c.name) + ` \| ` + conc + ` \| ` + size + ` \| (\d+) \|`)
+				re := regexp.MustCompile(`(?m)^\| \(` + c.id + `\) ` + regexp.QuoteMeta(c.name) + ` \| ` + conc + ` \| ` + size + ` \| (\d+) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) \|`)
 				m := re.FindStringSubmatch(text)
 				if m == nil {
 					t.Errorf("no row for (%s) at %s in flight, %s", c.id, conc, size)
 					continue
 				}
-				if n, _ := strconv.Atoi(m[1]); n <= 0 {
-					t.Errorf("(%s) at %s in flight, %s: %s requests a second", c.id, conc, size, m[1])
+				// Requests a second, p50, p99 and the gateway's CPU: all measured.
+				for i, what := range []string{"requests a second", "p50", "p99", "CPU a request"} {
+					if v, _ := strconv.ParseFloat(m[i+1], 64); v <= 0 {
+						t.Errorf("(%s) at %s in flight, %s: %s %s", c.id, conc, size, what, m[i+1])
+					}
 				}
 			}
 			verdict := "c/b ≥ 0.85: (met|MISSED)"
@@ -119,10 +122,13 @@ func TestRun(t *testing.T) {
 			}
 		}
 	}
-	for _, g := range []string{`\(b\) buffered\.Caddyfile`, `\(c\) minimize\.Caddyfile`} {
+	for _, g := range []string{"(b) buffered.Caddyfile", "(c) minimize.Caddyfile"} {
 		for _, run := range []string{"1", "2"} {
-			if !regexp.MustCompile(`(?m)^\| ` + g + ` \| ` + run + ` \| [1-9]\d* \|`).MatchString(text) {
+			m := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(g) + ` \| ` + run + ` \| [1-9]\d* \| [0-9]+ \| ([0-9.]+) \|`).FindStringSubmatch(text)
+			if m == nil {
 				t.Errorf("no memory run %s for %s", run, g)
+			} else if p99, _ := strconv.ParseFloat(m[1], 64); p99 <= 0 {
+				t.Errorf("memory run %s for %s: p99 %s ms", run, g, m[1])
 			}
 		}
 	}
