@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -157,6 +158,7 @@ const consentPolicy = `
 		minimize shop {
 			purposes support
 			keep order.id
+			pass text/plain
 			consent {
 				keys {{.JWKS}}
 				subject orders.#.customer.id
@@ -240,29 +242,56 @@ func TestConsentWidensAResponseOnlyAboutItsSubject(t *testing.T) {
 	k := newConsentKeys(t)
 	u := newUpstream(t)
 	g := startGateway(t, globalBlock+site(`
-	minimize shop {
-		purposes support
-		keep order.id
-		response minimize
-		consent {
-			keys {{.JWKS}}
-			subject customer.id
-			keep customer.email
+	route /one {
+		minimize shop {
+			purposes support
+			keep order.id
+			response minimize
+			consent {
+				keys {{.JWKS}}
+				subject customer.id
+				keep customer.email
+			}
 		}
+		reverse_proxy {{.Upstream}}
 	}
-	reverse_proxy {{.Upstream}}`), map[string]string{"Upstream": u.addr(), "JWKS": k.jwks})
+	route /list {
+		minimize shop {
+			purposes support
+			response minimize
+			consent {
+				keys {{.JWKS}}
+				subject customers.#.id
+				keep customers.#.email
+			}
+		}
+		reverse_proxy {{.Upstream}}
+	}`), map[string]string{"Upstream": u.addr(), "JWKS": k.jwks})
 	token := k.mint(t, jose.EdDSA, "ed-2026", claims{})
 	ann := `{"order":{"id":"o-1"},"customer":{"id":"cus_8812","email":"ann@example.com"}}`
+	annList := `{"customers":[{"id":"cus_8812","email":"ann@example.com"}]}`
+	annOnly := `{"customers":[{"email":"ann@example.com"}]}`
 	cases := []struct {
-		name, token, answer, want, sent, consent string
+		name, path, body, token, answer, want, sent, consent string
 	}{
-		{"an answer about the subject", token, ann,
+		{"an answer about the subject", "/one", ann, token, ann,
 			`{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, `{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, "valid"},
-		{"an answer about someone else", token, `{"order":{"id":"o-2"},"customer":{"id":"cus_9999","email":"bob@example.com"}}`,
+		{"an answer about someone else", "/one", ann, token, `{"order":{"id":"o-2"},"customer":{"id":"cus_9999","email":"bob@example.com"}}`,
 			`{"order":{"id":"o-2"}}`, `{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, "wrong_subject"},
-		{"an answer naming no subject", token, `{"order":{"id":"o-3"},"customer":{"email":"bob@example.com"}}`,
+		{"an answer naming no subject", "/one", ann, token, `{"order":{"id":"o-3"},"customer":{"email":"bob@example.com"}}`,
 			`{"order":{"id":"o-3"}}`, `{"order":{"id":"o-1"},"customer":{"email":"ann@example.com"}}`, "wrong_subject"},
-		{"no token", "", ann, `{"order":{"id":"o-1"}}`, `{"order":{"id":"o-1"}}`, ""},
+		{"no token", "/one", ann, "", ann, `{"order":{"id":"o-1"}}`, `{"order":{"id":"o-1"}}`, ""},
+		// A list is widened only if every element names the subject, and only it.
+		{"a list about the subject", "/list", annList, token, `{"customers":[{"id":"cus_8812","email":"ann@example.com"},{"id":"cus_8812","email":"ann@work.example"}]}`,
+			`{"customers":[{"email":"ann@example.com"},{"email":"ann@work.example"}]}`, annOnly, "valid"},
+		{"a list with someone without an id", "/list", annList, token, `{"customers":[{"id":"cus_8812","email":"ann@example.com"},{"email":"bob@example.com"}]}`,
+			`{}`, annOnly, "wrong_subject"},
+		{"a list with someone whose id is null", "/list", annList, token, `{"customers":[{"id":"cus_8812","email":"ann@example.com"},{"id":null,"email":"bob@example.com"}]}`,
+			`{}`, annOnly, "wrong_subject"},
+		{"a list with someone whose id is an object", "/list", annList, token, `{"customers":[{"id":"cus_8812","email":"ann@example.com"},{"id":{"v":"cus_9999"},"email":"bob@example.com"}]}`,
+			`{}`, annOnly, "wrong_subject"},
+		{"a list with someone whose id is a list", "/list", annList, token, `{"customers":[{"id":"cus_8812","email":"ann@example.com"},{"id":["cus_8812"],"email":"bob@example.com"}]}`,
+			`{}`, annOnly, "wrong_subject"},
 	}
 	for i, c := range cases {
 		u.respond(200, "application/json", []byte(c.answer))
@@ -270,7 +299,7 @@ func TestConsentWidensAResponseOnlyAboutItsSubject(t *testing.T) {
 		if c.token != "" {
 			hdrs = append(hdrs, "Data-Consent", c.token)
 		}
-		status, _, resp := post(t, g.url("/"), "application/json", []byte(ann), hdrs...)
+		status, _, resp := post(t, g.url(c.path), "application/json", []byte(c.body), hdrs...)
 		if status != 200 || string(resp) != c.want {
 			t.Errorf("%s: %d %s\nwant %s", c.name, status, resp, c.want)
 		}
@@ -283,6 +312,42 @@ func TestConsentWidensAResponseOnlyAboutItsSubject(t *testing.T) {
 		}
 	}
 	assertNoCanary(t, g.logs(), "ann@example.com", "bob@example.com", "cus_8812", "cus_9999")
+}
+
+// TestConsentWidensTheBodyAlone: a consent whose subject sits at the root
+// may release a category, which the policy also applies to the query
+// string; the token widens the body it was checked against, never the
+// query string, whose data nothing ties to the subject.
+func TestConsentWidensTheBodyAlone(t *testing.T) {
+	t.Parallel()
+	k := newConsentKeys(t)
+	u := newUpstream(t)
+	g := startGateway(t, globalBlock+site(`
+	minimize shop {
+		purposes support
+		consent {
+			keys {{.JWKS}}
+			subject id
+			keep @contact
+		}
+	}
+	reverse_proxy {{.Upstream}}`), map[string]string{"Upstream": u.addr(), "JWKS": k.jwks})
+	body := `{"id":"cus_8812","email":"ann@example.com"}`
+	for _, c := range []struct{ name, token, body, uri string }{
+		{"no token", "", `{}`, "/orders"},
+		{"a valid token", k.mint(t, jose.EdDSA, "ed-2026", claims{}), `{"email":"ann@example.com"}`, "/orders"},
+	} {
+		hdrs := []string{"Data-Purpose", "support"}
+		if c.token != "" {
+			hdrs = append(hdrs, "Data-Consent", c.token)
+		}
+		if status, _, resp := post(t, g.url("/orders?email=bob@example.com&n=1"), "application/json", []byte(body), hdrs...); status != 200 {
+			t.Fatalf("%s: %d %s", c.name, status, resp)
+		}
+		if r := u.last(t); string(r.Body) != c.body || r.URI != c.uri {
+			t.Errorf("%s: the upstream received %s %s, want %s %s", c.name, r.URI, r.Body, c.uri, c.body)
+		}
+	}
 }
 
 // tamper flips a byte of the signature.
@@ -326,16 +391,19 @@ func TestConsentRequiredAndSubjects(t *testing.T) {
 		t.Errorf("one subject, covered: %d %s", status, resp)
 	}
 	before := u.count()
-	for _, c := range []struct{ name, body, token, detail string }{
-		{"two subjects, one covered: nothing is widened", two, tok, "the consent token was refused: wrong_subject"},
-		{"no token", one, "", "this partner's policy requires a consent token"},
-		{"expired", one, k.mint(t, jose.EdDSA, "ed-2026", claims{Exp: time.Now().Add(-time.Hour)}), "the consent token was refused: expired"},
+	for _, c := range []struct{ name, body, token, detail, ctype string }{
+		{"two subjects, one covered: nothing is widened", two, tok, "the consent token was refused: wrong_subject", ""},
+		{"an order without a subject: nothing is widened", `{"orders":[{"customer":{"id":"cus_8812","email":"a@x.io"}},{"customer":{"email":"b@x.io"}}]}`, tok, "the consent token was refused: wrong_subject", ""},
+		{"a subject that is not a value", `{"orders":[{"customer":{"id":"cus_8812"}},{"customer":{"id":["cus_8812","cus_7"]}}]}`, tok, "the consent token was refused: wrong_subject", ""},
+		{"no token", one, "", "this partner's policy requires a consent token", ""},
+		{"a passed body without a token", "hello a@x.io", "", "this partner's policy requires a consent token", "text/plain"},
+		{"expired", one, k.mint(t, jose.EdDSA, "ed-2026", claims{Exp: time.Now().Add(-time.Hour)}), "the consent token was refused: expired", ""},
 	} {
 		hdrs := []string{"Data-Purpose", "support"}
 		if c.token != "" {
 			hdrs = append(hdrs, "Data-Consent", c.token)
 		}
-		status, hdr, resp := post(t, g.url("/required"), "application/json", []byte(c.body), hdrs...)
+		status, hdr, resp := post(t, g.url("/required"), cmp.Or(c.ctype, "application/json"), []byte(c.body), hdrs...)
 		var p problemDoc
 		_ = json.Unmarshal(resp, &p)
 		if status != 403 || p.Type != "urn:caddy-minimize:problem:consent-required" || p.Detail != c.detail || hdr.Get("Content-Type") != "application/problem+json" {

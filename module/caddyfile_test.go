@@ -67,6 +67,19 @@ func TestCaddyfileErrors(t *testing.T) {
 	if err := ok.UnmarshalCaddyfile(caddyfile.NewTestDispenser("minimize p {\n\tdrop header.@credentials\n}")); err != nil {
 		t.Errorf("drop header.@credentials: %v", err)
 	}
+	// A subject at the root makes the whole document the subject's; inside
+	// the subject's object any pattern may be released.
+	for _, in := range []string{
+		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject id\n\t\tkeep @contact\n\t}\n}",
+		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject orders.#.C.id\n\t\tkeep orders.#.c orders.#.c.@contact Orders.#.c.**.email\n\t}\n}",
+		// Literal paths elsewhere are the author's claim about the body.
+		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep prefs.topics items.#.note\n\t}\n}",
+	} {
+		var h Handler
+		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(in)); err != nil {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
 	tests := []struct{ in, want string }{
 		{"minimize", "minimize needs the partner's name"},
 		{"minimize a b", "wrong argument count"},
@@ -79,10 +92,12 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tdefault share\n}", `default must be drop or keep, not "share", at Testfile:2`},
 		{"minimize p {\n\tmax_body lots\n}", `max_body "lots": want a size such as 64KiB or 5MB, at Testfile:2`},
 		{"minimize p {\n\tmax_depth 0\n}", `max_depth "0": want a number of levels from 1 to 10000, at Testfile:2`},
-		{"minimize p {\n\tpass application/json\n}", `pass "application/json": want a media type without parameters, other than JSON, NDJSON or a form (which are minimized), such as text/plain`},
+		{"minimize p {\n\tpass application/json\n}", `pass "application/json": want a media type without parameters or wildcards, other than JSON of any kind or a form (which are minimized), such as text/plain`},
 		{"minimize p {\n\tpass \"text/plain; charset=utf-8\"\n}", `pass "text/plain; charset=utf-8": want a media type without parameters`},
-		{"minimize p {\n\tpass application/x-ndjson\n}", `pass "application/x-ndjson": want a media type without parameters, other than JSON, NDJSON or a form`},
-		{"minimize p {\n\tpass application/x-www-form-urlencoded\n}", `pass "application/x-www-form-urlencoded": want a media type without parameters, other than JSON, NDJSON or a form`},
+		{"minimize p {\n\tpass application/x-ndjson\n}", `pass "application/x-ndjson": want a media type without parameters or wildcards, other than JSON of any kind or a form`},
+		{"minimize p {\n\tpass application/json-seq\n}", `pass "application/json-seq": want a media type without parameters or wildcards, other than JSON of any kind`},
+		{"minimize p {\n\tpass text/*\n}", `pass "text/*": want a media type without parameters or wildcards`},
+		{"minimize p {\n\tpass application/x-www-form-urlencoded\n}", `pass "application/x-www-form-urlencoded": want a media type without parameters or wildcards, other than JSON of any kind or a form`},
 		{"minimize p {\n\tkey c2hvcnQ=\n}", "key: key is 5 bytes, need at least 32, at Testfile:2"},
 		{"minimize p {\n\tkeep a\n\tpseudonymize b\n}", "minimize p: pseudonymize b needs the gateway key: add `key {env.MINIMIZE_KEY}` (or {file.PATH}), at Testfile:3"},
 		{"minimize p {\n\tkeep a.b\n\n\tdrop A.b\n}", `minimize p: path "A.b" is already named by keep "a.b": one rule per path, at Testfile:4`},
@@ -109,6 +124,10 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tcategory loyalty {\n\t}\n}", `category "loyalty" is new and needs field patterns or detectors`},
 		{"minimize p {\n\tcategory loyalty {\n\t\tcolour red\n\t}\n}", `category loyalty: unknown subdirective "colour": want fields or detectors, at Testfile:3`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tleeway forever\n\t}\n}", `leeway "forever": want a duration up to 10m, such as 30s, at Testfile:4`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t\tkeep @contact\n\t}\n}", "minimize p: consent: keep @contact: a consent releases wildcards and categories only inside the object that holds its subject c.id; name other fields by their literal paths, at Testfile:7"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep **.email\n\t}\n}", "minimize p: consent: keep **.email: a consent releases wildcards and categories only inside the object that holds its subject c.id"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject orders.#.c.id\n\t\tkeep orders.*.c.email\n\t}\n}", "minimize p: consent: keep orders.*.c.email: a consent releases wildcards and categories only inside the object that holds its subject orders.#.c.id"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep prefs.@contact\n\t}\n}", "minimize p: consent: keep prefs.@contact: a consent releases wildcards and categories only inside the object that holds its subject c.id"},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email Header.X-Email\n\t}\n}", "minimize p: consent: keep Header.X-Email: a consent releases body paths only, since its subject is checked in the body, at Testfile:6"},
 	}
 	for _, tt := range tests {

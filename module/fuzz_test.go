@@ -31,7 +31,7 @@ var fzKey = bytes.Repeat([]byte{9}, 32)
 // rules, channels split by prefix) and returns its variant without purpose.
 func fzCompiled(t testing.TB, keepUnnamed bool, rs ...rules.Rule) *compiled {
 	t.Helper()
-	ps, err := newPolicySet(rules.Policy{Partner: "fz", Key: fzKey, KeepUnnamed: keepUnnamed}, rs, nil, nil)
+	ps, err := newPolicySet(rules.Policy{Partner: "fz", Key: fzKey, KeepUnnamed: keepUnnamed}, rs, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -296,7 +296,7 @@ func (h *Handler) build(repl *caddy.Replacer) error {
 		return err
 	}
 	base = append(base, floors...)
-	if h.policies, err = newPolicySet(tmpl, base, purposes, consent); err != nil {
+	if h.policies, err = newPolicySet(tmpl, base, purposes, consent, h.subject); err != nil {
 		return err
 	}
 	h.hash = h.policyHash()
@@ -408,6 +408,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		if looksLikeJSON(r, cmp.Or(h.MaxBody, DefaultMaxBody)) {
 			return h.refuse(w, r, next, d, problemUnsupportedType, "the body is JSON sent as "+mt+"; send it as application/json to have it minimized", r.Body)
+		}
+		if h.consentRequired(token, purpose, nil, d) {
+			return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), r.Body)
 		}
 		return h.forward(w, r, next, d, c, "passed")
 	default:
@@ -562,7 +565,6 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	if h.consentRequired(token, purpose, nil, d) {
 		return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), r.Body)
 	}
-	d.consent.granted = nil
 	maxBody := cmp.Or(h.MaxBody, DefaultMaxBody)
 	var src io.Reader = r.Body
 	if coding != "" {
@@ -610,8 +612,9 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, next caddyhttp.
 }
 
 // consentRequired verifies the consent token against the purpose and, when
-// body is not nil, its data subjects; it records the outcome in d and
-// reports whether the request must be refused for want of consent.
+// body is not nil, its data subjects; it records the outcome in d (and,
+// for a body, what the consent grants) and reports whether the request
+// must be refused for want of consent.
 func (h *Handler) consentRequired(token, purpose string, body []byte, d *disclosure) bool {
 	if h.consent == nil {
 		if token != "" {
@@ -627,7 +630,8 @@ func (h *Handler) consentRequired(token, purpose string, body []byte, d *disclos
 		outcome = consentWrongSubject
 	}
 	d.consent.outcome = outcome
-	if outcome == consentValid {
+	if outcome == consentValid && body != nil {
+		// Only a body whose subject was checked is widened.
 		d.consent.granted = h.policies.grant(claims.Scope)
 		d.subject = claims.Subject
 	}
@@ -635,17 +639,9 @@ func (h *Handler) consentRequired(token, purpose string, body []byte, d *disclos
 }
 
 // about reports whether doc names a data subject at the consent's subject
-// path, and only subject.
+// path everywhere that path leads, and only subject.
 func (h *Handler) about(doc []byte, subject string) bool {
-	n := 0
-	h.subject.Select(doc, func(v string) {
-		if n >= 0 && v == subject {
-			n++
-		} else {
-			n = -1
-		}
-	})
-	return n > 0
+	return h.subject.Every(doc, func(v string) bool { return v == subject })
 }
 
 func consentDetail(o consentOutcome) string {
@@ -839,11 +835,12 @@ func isJSON(mt string) bool {
 }
 
 // checkPass reports whether mt may be listed in pass. A type with
-// parameters would never match (requests are matched on their bare type),
-// and the types minimize rewrites never reach pass.
+// parameters or a wildcard would never match (requests are matched on
+// their bare type), the types minimize rewrites never reach pass, and no
+// kind of JSON (json-seq, say) may go out unminimized.
 func checkPass(mt string) error {
-	if p, params, err := mime.ParseMediaType(mt); err != nil || len(params) > 0 || isJSON(p) || isNDJSON(p) || p == "application/x-www-form-urlencoded" || !strings.Contains(p, "/") {
-		return fmt.Errorf("pass %q: want a media type without parameters, other than JSON, NDJSON or a form (which are minimized), such as text/plain", mt)
+	if p, params, err := mime.ParseMediaType(mt); err != nil || len(params) > 0 || strings.Contains(p, "json") || p == "application/x-www-form-urlencoded" || strings.Contains(p, "*") || !strings.Contains(p, "/") {
+		return fmt.Errorf("pass %q: want a media type without parameters or wildcards, other than JSON of any kind or a form (which are minimized), such as text/plain", mt)
 	}
 	return nil
 }

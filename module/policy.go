@@ -96,7 +96,7 @@ func layer(name string, rs []rules.Rule) []sourced {
 	return out
 }
 
-func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]rules.Rule, consent []rules.Rule) (*policySet, error) {
+func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]rules.Rule, consent []rules.Rule, subject *rules.Selector) (*policySet, error) {
 	ps := &policySet{
 		tmpl:     tmpl,
 		base:     merge(layer("built-in", builtinRules()), layer("", base)),
@@ -118,6 +118,14 @@ func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]ru
 		}
 		if _, err := rules.NormalizePath(rest); err != nil {
 			return nil, &layerError{"consent", i, err}
+		}
+		// A pattern may reach data the subject check never saw, unless it
+		// stays inside the subject's object; a literal path is the policy
+		// author's own claim about the body.
+		if in, _ := subject.Encloses(rest); !in {
+			if _, err := rules.NewSelector(rest); err != nil {
+				return nil, &layerError{"consent", i, fmt.Errorf("%s %s: a consent releases wildcards and categories only inside the object that holds its subject %s; name other fields by their literal paths", r.Action, r.Path, subject)}
+			}
 		}
 		ps.consentPaths = append(ps.consentPaths, displayPath(r.Path))
 	}
@@ -280,6 +288,10 @@ func (ps *policySet) widen(purpose string, granted []string) (*compiled, error) 
 	if err != nil {
 		return nil, fmt.Errorf("widening for consent: %w", err)
 	}
+	// A consent widens the body alone: a category rule also applies to the
+	// query string (compile), where nothing proves whose data it is.
+	narrow := ps.engine(purpose)
+	c.ch[chQuery], c.ch[chHeader] = narrow.ch[chQuery], narrow.ch[chHeader]
 	if ps.nWidened.Add(1) <= maxWidened {
 		ps.widened.Store(key, c)
 	}

@@ -9,9 +9,12 @@ import (
 
 // Selector finds the values at a path made of literal keys and `#`, such as
 // the data subject's identifier `customer.id` or `orders.#.customer.id`.
-type Selector struct{ segs []segment }
+type Selector struct {
+	path string // as written
+	segs []segment
+}
 
-// NewSelector parses a path for Select; `*` and `**` are refused because a
+// NewSelector parses a path for Every; `*` and `**` are refused because a
 // selector must name exactly where a value sits.
 func NewSelector(path string) (*Selector, error) {
 	p, err := parsePath(path)
@@ -23,43 +26,87 @@ func NewSelector(path string) (*Selector, error) {
 			return nil, fmt.Errorf("path %q: only literal keys and # may locate a value", path)
 		}
 	}
-	return &Selector{p.segs}, nil
+	return &Selector{path, p.segs}, nil
 }
 
-// Select calls fn with the text of every scalar at the selector's path in a
-// document Rewrite accepted: a string's decoded value or a number as written.
-// Keys compare as the rules compare them (decoded, case-folded).
-func (s *Selector) Select(doc []byte, fn func(string)) {
-	selectIn(gjson.ParseBytes(doc), s.segs, fn)
-}
-
-func selectIn(v gjson.Result, segs []segment, fn func(string)) {
-	if len(segs) == 0 {
-		switch v.Type {
-		case gjson.String:
-			fn(v.Str)
-		case gjson.Number:
-			fn(v.Raw)
-		}
-		return
+// Encloses reports whether every node path names lies inside the object
+// that holds the selector's value, or is that object: whether path starts
+// with the selector's segments but its last, written alike (`#` for `#`,
+// the same key). A path that starts with `*`, `**` or a category, or names
+// another index, may reach outside it.
+func (s *Selector) Encloses(path string) (bool, error) {
+	p, err := parsePath(path)
+	if err != nil {
+		return false, err
 	}
-	seg := segs[0]
+	parent := s.segs[:len(s.segs)-1]
+	if len(p.segs) < len(parent) {
+		return false, nil
+	}
+	for i, seg := range parent {
+		if q := p.segs[i]; q.kind != seg.kind || q.lit != seg.lit {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// String returns the path as written.
+func (s *Selector) String() string { return s.path }
+
+// Every reports whether the selector's path reaches at least one value in
+// doc, a document Rewrite accepted, and every value it reaches is a scalar
+// whose text (a string decoded, a number as written) ok accepts. A branch
+// that ends early (a missing member or element, or null, a scalar or the
+// wrong container where the path goes on) or in a container fails it, so
+// a document cannot keep a value from the check by leaving it out or
+// giving it another shape. Keys compare as the rules compare them (decoded,
+// case-folded).
+func (s *Selector) Every(doc []byte, ok func(string) bool) bool {
+	return everyIn(gjson.ParseBytes(doc), s.segs, ok) > 0
+}
+
+// everyIn returns how many values the path segs reaches under v, or -1 if
+// a branch fails.
+func everyIn(v gjson.Result, segs []segment, ok func(string) bool) int {
+	if len(segs) == 0 {
+		switch {
+		case v.Type == gjson.String && ok(v.Str), v.Type == gjson.Number && ok(v.Raw):
+			return 1
+		}
+		return -1
+	}
+	seg, n := segs[0], -1
 	switch {
 	case v.IsObject() && seg.kind == segLit:
 		v.ForEach(func(k, m gjson.Result) bool {
-			if foldString(k.Str) == seg.lit {
-				selectIn(m, segs[1:], fn)
+			if foldString(k.Str) != seg.lit {
+				return true
 			}
+			n = everyIn(m, segs[1:], ok) // keys are unique: Rewrite refuses duplicates
+			return false
+		})
+	case v.IsArray() && seg.kind == segElem:
+		n = 0
+		v.ForEach(func(_, m gjson.Result) bool {
+			k := everyIn(m, segs[1:], ok)
+			if k < 0 {
+				n = -1
+				return false
+			}
+			n += k
 			return true
 		})
-	case v.IsArray():
+	case v.IsArray() && seg.kind == segLit:
 		i := 0
 		v.ForEach(func(_, m gjson.Result) bool {
-			if seg.kind == segElem || (seg.kind == segLit && seg.lit == strconv.Itoa(i)) {
-				selectIn(m, segs[1:], fn)
+			if seg.lit == strconv.Itoa(i) {
+				n = everyIn(m, segs[1:], ok)
+				return false
 			}
 			i++
 			return true
 		})
 	}
+	return n
 }

@@ -1,32 +1,95 @@
 package rules
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
-func TestSelector(t *testing.T) {
-	doc := []byte(`{"customer":{"ID":"c-1"},"orders":[{"customer":{"id":7}},{"customer":{"id":"c-2"}},{"x":1}],"n":{"id":true}}`)
-	for _, tt := range []struct{ path, want string }{
-		{"customer.id", "c-1"},
-		{"orders.#.customer.id", "7,c-2"},
-		{"orders.1.customer.id", "c-2"},
-		{"n.id", ""},
-		{"missing.id", ""},
+// TestSelectorEvery: a path holds for a document only if it reaches at
+// least one value and every value it reaches is a scalar the check accepts;
+// whatever a document leaves out or reshapes fails it.
+func TestSelectorEvery(t *testing.T) {
+	is := func(want ...string) func(string) bool {
+		return func(v string) bool {
+			for _, w := range want {
+				if v == w {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, tt := range []struct {
+		path, doc string
+		ok        func(string) bool
+		want      bool
+	}{
+		{"customer.id", `{"customer":{"ID":"c-1"}}`, is("c-1"), true},
+		{"customer.id", `{"customer":{"id":"c-2"}}`, is("c-1"), false},
+		{"customer.id", `{"customer":{"id":7}}`, is("7"), true},
+		{"customer.id", `{"customer":{"id":"c\u002d1"}}`, is("c-1"), true},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":{"id":"c-1"}}]}`, is("c-1"), true},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":{"id":"c-2"}}]}`, is("c-1"), false},
+		{"orders.1.customer.id", `{"orders":[{"customer":{"id":"c-2"}},{"customer":{"id":"c-1"}}]}`, is("c-1"), true},
+		// Nothing found: no subject.
+		{"customer.id", `{"other":1}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[]}`, is("c-1"), false},
+		{"orders.5.customer.id", `{"orders":[{"customer":{"id":"c-1"}}]}`, is("c-1"), false},
+		// A branch that ends early or in the wrong shape fails the whole.
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":{}}]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"x":1}]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":{"id":null}}]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":{"id":{"v":"c-9"}}}]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":{"id":["c-9"]}}]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":null}]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},[{"customer":{"id":"c-1"}}]]}`, is("c-1"), false},
+		{"orders.#.customer.id", `{"orders":{"customer":{"id":"c-1"}}}`, is("c-1"), false},
+		{"customer.id", `{"customer":[{"id":"c-1"}]}`, is("c-1"), false},
+		{"n.id", `{"n":{"id":true}}`, is("true"), false},
 	} {
 		s, err := NewSelector(tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		s.Select(doc, func(v string) { got = append(got, v) })
-		if strings.Join(got, ",") != tt.want {
-			t.Errorf("%s: %q, want %q", tt.path, got, tt.want)
+		if got := s.Every([]byte(tt.doc), tt.ok); got != tt.want {
+			t.Errorf("%s in %s: %v, want %v", tt.path, tt.doc, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"*.id", "**.id", "a..b"} {
+	for _, bad := range []string{"*.id", "**.id", "a..b", "customer.@identity"} {
 		if _, err := NewSelector(bad); err == nil {
 			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// TestSelectorEncloses: a path lies inside the object that holds the
+// selector's value when it starts with the selector's segments but its
+// last, written alike.
+func TestSelectorEncloses(t *testing.T) {
+	for _, tt := range []struct {
+		subject, path string
+		want          bool
+	}{
+		{"customer.id", "customer.email", true},
+		{"customer.id", "Customer.Email", true},
+		{"customer.id", "customer", true},
+		{"customer.id", "customer.address.*", true},
+		{"customer.id", "customer.**.email", true},
+		{"customer.id", "customer.@contact", true},
+		{"customer.id", "shipping.email", false},
+		{"customer.id", "@contact", false},
+		{"customer.id", "**.email", false},
+		{"customer.id", "*.email", false},
+		{"orders.#.customer.id", "orders.#.customer.email", true},
+		{"orders.#.customer.id", "orders.#.email", false},
+		{"orders.#.customer.id", "orders.*.customer.email", false},
+		{"orders.#.customer.id", "orders.0.customer.email", false},
+		{"orders", "@contact", true},
+		{"id", "**.email", true},
+	} {
+		s, err := NewSelector(tt.subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Encloses(tt.path); err != nil || got != tt.want {
+			t.Errorf("%s encloses %s: %v %v, want %v", tt.subject, tt.path, got, err, tt.want)
 		}
 	}
 }
