@@ -694,9 +694,10 @@ func tryGateway(ctx context.Context, bin string, c config, upstream, key, tmp st
 	}
 }
 
-// profile saves a CPU profile of the gateway over d.
+// profile saves a CPU profile of the gateway over d, rounded up to whole
+// seconds, and one more for the turns' own overheads.
 func profile(g *proc, d time.Duration, path string) error {
-	return fetch(g, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Seconds()))), path)
+	return fetch(g, fmt.Sprintf("profile?seconds=%d", int((d+2*time.Second-1)/time.Second)), path)
 }
 
 // fetch saves one of the gateway's /debug/pprof/ profiles.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,17 +101,13 @@ func TestRun(t *testing.T) {
 	for _, conc := range []string{"1", "4"} {
 		for _, size := range []string{"1KB", "16KB"} {
 			for _, c := range allConfigs {
-				re := regexp.MustCompile(`(?m)^\| \(` + c.id + `\) ` + regexp.QuoteMeta(c.name) + ` \| ` + conc + ` \| ` + size + ` \| (\d+) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) \|`)
-				m := re.FindStringSubmatch(text)
-				if m == nil {
-					t.Errorf("no row for (%s) at %s in flight, %s", c.id, conc, size)
-					continue
-				}
-				// Requests a second, p50, p99 and the gateway's CPU: all measured.
-				for i, what := range []string{"requests a second", "p50", "p99", "CPU a request"} {
-					if v, _ := strconv.ParseFloat(m[i+1], 64); v <= 0 {
-						t.Errorf("(%s) at %s in flight, %s: %s %s", c.id, conc, size, what, m[i+1])
-					}
+				// Requests a second, p50, p99, the gateway's and the
+				// upstream's CPU a request, peak RSS: all measured.
+				name := fmt.Sprintf("(%s) %s | %s | %s", c.id, c.name, conc, size)
+				if vs := row(text, name, 6); vs == nil {
+					t.Errorf("no row for %s", name)
+				} else if slices.Min(vs) <= 0 {
+					t.Errorf("%s: %v, want every figure above zero", name, vs)
 				}
 			}
 			verdict := "c/b ≥ 0.85: (met|MISSED)"
@@ -124,14 +122,41 @@ func TestRun(t *testing.T) {
 	}
 	for _, g := range []string{"(b) buffered.Caddyfile", "(c) minimize.Caddyfile"} {
 		for _, run := range []string{"1", "2"} {
-			m := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(g) + ` \| ` + run + ` \| [1-9]\d* \| [0-9]+ \| ([0-9.]+) \|`).FindStringSubmatch(text)
-			if m == nil {
-				t.Errorf("no memory run %s for %s", run, g)
-			} else if p99, _ := strconv.ParseFloat(m[1], 64); p99 <= 0 {
-				t.Errorf("memory run %s for %s: p99 %s ms", run, g, m[1])
+			// Requests, requests a second, p99, RSS before, peak and after.
+			name := g + " | " + run
+			if vs := row(text, name, 6); vs == nil {
+				t.Errorf("no memory run %s", name)
+			} else if slices.Min(vs) <= 0 {
+				t.Errorf("memory run %s: %v, want every figure above zero", name, vs)
 			}
 		}
 	}
+}
+
+// row returns the n figures after the cells named in a table row of text
+// that starts with them, or nil if there is no such row or a cell is not
+// a number.
+func row(text, name string, n int) []float64 {
+	for line := range strings.Lines(text) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "| "+name+" | ")
+		if !ok {
+			continue
+		}
+		cells := strings.Split(strings.TrimSuffix(rest, " |"), " | ")
+		if len(cells) != n {
+			return nil
+		}
+		vs := make([]float64, n)
+		for i, c := range cells {
+			v, err := strconv.ParseFloat(c, 64)
+			if err != nil {
+				return nil
+			}
+			vs[i] = v
+		}
+		return vs
+	}
+	return nil
 }
 
 // TestStartGatewayRetriesATakenPort: a port that was free when picked but
