@@ -410,6 +410,12 @@ func TestConsentRequiredAndSubjects(t *testing.T) {
 			t.Errorf("%s: %d %s", c.name, status, resp)
 		}
 	}
+	// An empty chunked body is a request without a body: refused too.
+	raw := "POST /required HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nData-Purpose: support\r\n" +
+		"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n"
+	if resp := rawRequest(t, g, raw); !strings.HasPrefix(resp, "HTTP/1.1 403") || !strings.Contains(resp, "consent-required") {
+		t.Errorf("an empty chunked body without a token: %q", resp)
+	}
 	if u.count() != before {
 		t.Errorf("refused requests reached the upstream")
 	}

@@ -73,7 +73,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject id\n\t\tkeep @contact\n\t}\n}",
 		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject orders.#.C.id\n\t\tkeep orders.#.c orders.#.c.@contact Orders.#.c.**.email\n\t}\n}",
 		// Literal paths elsewhere are the author's claim about the body.
-		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep prefs.topics items.#.note\n\t}\n}",
+		"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject orders.#.c.id\n\t\tkeep prefs.topics orders.#.note\n\t}\n}",
 	} {
 		var h Handler
 		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(in)); err != nil {
@@ -124,10 +124,12 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"minimize p {\n\tcategory loyalty {\n\t}\n}", `category "loyalty" is new and needs field patterns or detectors`},
 		{"minimize p {\n\tcategory loyalty {\n\t\tcolour red\n\t}\n}", `category loyalty: unknown subdirective "colour": want fields or detectors, at Testfile:3`},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tleeway forever\n\t}\n}", `leeway "forever": want a duration up to 10m, such as 30s, at Testfile:4`},
-		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t\tkeep @contact\n\t}\n}", "minimize p: consent: keep @contact: a consent releases wildcards and categories only inside the object that holds its subject c.id; name other fields by their literal paths, at Testfile:7"},
-		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep **.email\n\t}\n}", "minimize p: consent: keep **.email: a consent releases wildcards and categories only inside the object that holds its subject c.id"},
-		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject orders.#.c.id\n\t\tkeep orders.*.c.email\n\t}\n}", "minimize p: consent: keep orders.*.c.email: a consent releases wildcards and categories only inside the object that holds its subject orders.#.c.id"},
-		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep prefs.@contact\n\t}\n}", "minimize p: consent: keep prefs.@contact: a consent releases wildcards and categories only inside the object that holds its subject c.id"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email\n\t\tkeep @contact\n\t}\n}", "minimize p: consent: keep @contact: outside the object that holds its subject c.id, a consent releases only literal paths, with # only where the subject's path has it, at Testfile:7"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep **.email\n\t}\n}", "minimize p: consent: keep **.email: outside the object that holds its subject c.id, a consent releases only literal paths"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject orders.#.c.id\n\t\tkeep orders.*.c.email\n\t}\n}", "minimize p: consent: keep orders.*.c.email: outside the object that holds its subject orders.#.c.id, a consent releases only literal paths"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep friends.#.email\n\t}\n}", "minimize p: consent: keep friends.#.email: outside the object that holds its subject c.id, a consent releases only literal paths, with # only where the subject's path has it, at Testfile:6"},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tsubject ids.#\n\t}\n}", `subject: path "ids.#": a value is located by the name of its member, not by #`},
+		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep prefs.@contact\n\t}\n}", "minimize p: consent: keep prefs.@contact: outside the object that holds its subject c.id, a consent releases only literal paths"},
 		{"minimize p {\n\tpurposes a\n\tconsent {\n\t\tkeys k.pem\n\t\tsubject c.id\n\t\tkeep c.email Header.X-Email\n\t}\n}", "minimize p: consent: keep Header.X-Email: a consent releases body paths only, since its subject is checked in the body, at Testfile:6"},
 	}
 	for _, tt := range tests {

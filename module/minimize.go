@@ -477,6 +477,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, next, d, problemUnreadable, "the request body could not be read completely", nil)
 	case len(body) == 0 && coding == "":
 		r.Body, r.ContentLength = http.NoBody, 0
+		if h.consentRequired(token, purpose, nil, d) {
+			return h.refuse(w, r, next, d, problemConsent, consentDetail(d.consent.outcome), nil)
+		}
 		return h.forward(w, r, next, d, c, "passed")
 	case len(body) == 0:
 		return h.refuse(w, r, next, d, problemBadEncoding, "the "+coding+" body decodes to nothing", original())

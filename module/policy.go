@@ -119,13 +119,9 @@ func newPolicySet(tmpl rules.Policy, base []rules.Rule, purposes map[string][]ru
 		if _, err := rules.NormalizePath(rest); err != nil {
 			return nil, &layerError{"consent", i, err}
 		}
-		// A pattern may reach data the subject check never saw, unless it
-		// stays inside the subject's object; a literal path is the policy
-		// author's own claim about the body.
-		if in, _ := subject.Encloses(rest); !in {
-			if _, err := rules.NewSelector(rest); err != nil {
-				return nil, &layerError{"consent", i, fmt.Errorf("%s %s: a consent releases wildcards and categories only inside the object that holds its subject %s; name other fields by their literal paths", r.Action, r.Path, subject)}
-			}
+		// What the subject check did not see may be someone else's.
+		if ok, _ := subject.Covers(rest); !ok {
+			return nil, &layerError{"consent", i, fmt.Errorf("%s %s: outside the object that holds its subject %s, a consent releases only literal paths, with # only where the subject's path has it", r.Action, r.Path, subject)}
 		}
 		ps.consentPaths = append(ps.consentPaths, displayPath(r.Path))
 	}

@@ -26,42 +26,62 @@ func NewSelector(path string) (*Selector, error) {
 			return nil, fmt.Errorf("path %q: only literal keys and # may locate a value", path)
 		}
 	}
+	if p.segs[len(p.segs)-1].kind == segElem {
+		return nil, fmt.Errorf("path %q: a value is located by the name of its member, not by #", path)
+	}
 	return &Selector{path, p.segs}, nil
 }
 
-// Encloses reports whether every node path names lies inside the object
-// that holds the selector's value, or is that object: whether path starts
-// with the selector's segments but its last, written alike (`#` for `#`,
-// the same key). A path that starts with `*`, `**` or a category, or names
-// another index, may reach outside it.
-func (s *Selector) Encloses(path string) (bool, error) {
+// Covers reports whether Every, holding for a document, vouches for what
+// path names in it: either everything inside the object that holds the
+// selector's values, or that object (path starts with the selector's
+// segments but its last, written alike: `#` for `#`, the same key); or a
+// path of literal keys and `#` whose every `#` stands where the
+// selector's own path has one, after the same keys, so that every element
+// it spans was checked. A literal path elsewhere is the caller's claim
+// that what it names is the subject's; `*`, `**`, a category or a `#` of
+// its own there could reach anyone's.
+func (s *Selector) Covers(path string) (bool, error) {
 	p, err := parsePath(path)
 	if err != nil {
 		return false, err
 	}
 	parent := s.segs[:len(s.segs)-1]
-	if len(p.segs) < len(parent) {
-		return false, nil
+	if len(p.segs) >= len(parent) && sameSegs(p.segs[:len(parent)], parent) {
+		return true, nil
 	}
-	for i, seg := range parent {
-		if q := p.segs[i]; q.kind != seg.kind || q.lit != seg.lit {
+	for i, seg := range p.segs {
+		switch {
+		case seg.kind == segLit:
+		case seg.kind == segElem && i < len(parent) && sameSegs(p.segs[:i+1], parent[:i+1]):
+		default:
 			return false, nil
 		}
 	}
 	return true, nil
 }
 
+func sameSegs(a, b []segment) bool {
+	for i := range a {
+		if a[i].kind != b[i].kind || a[i].lit != b[i].lit {
+			return false
+		}
+	}
+	return true
+}
+
 // String returns the path as written.
 func (s *Selector) String() string { return s.path }
 
 // Every reports whether the selector's path reaches at least one value in
-// doc, a document Rewrite accepted, and every value it reaches is a scalar
-// whose text (a string decoded, a number as written) ok accepts. A branch
-// that ends early (a missing member or element, or null, a scalar or the
-// wrong container where the path goes on) or in a container fails it, so
-// a document cannot keep a value from the check by leaving it out or
-// giving it another shape. Keys compare as the rules compare them (decoded,
-// case-folded).
+// doc and every value it reaches is a scalar member whose text (a string
+// decoded, a number as written) ok accepts. A branch that ends early (a
+// missing member or element, or null, a scalar or the wrong container
+// where the path goes on), in a container or in an array element fails
+// it, so a document cannot keep a value from the check by leaving it out
+// or giving it another shape. Keys compare as the rules compare them
+// (decoded, case-folded). doc need not be valid: the callers' rewrite,
+// which follows, refuses what the engine would not accept.
 func (s *Selector) Every(doc []byte, ok func(string) bool) bool {
 	return everyIn(gjson.ParseBytes(doc), s.segs, ok) > 0
 }
@@ -97,7 +117,9 @@ func everyIn(v gjson.Result, segs []segment, ok func(string) bool) int {
 			n += k
 			return true
 		})
-	case v.IsArray() && seg.kind == segLit:
+	case v.IsArray() && seg.kind == segLit && len(segs) > 1:
+		// An index may lead on to the value, not be it: the value's
+		// holder must be an object, whose other members Encloses admits.
 		i := 0
 		v.ForEach(func(_, m gjson.Result) bool {
 			if seg.lit == strconv.Itoa(i) {

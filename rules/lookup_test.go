@@ -43,6 +43,10 @@ func TestSelectorEvery(t *testing.T) {
 		{"orders.#.customer.id", `{"orders":{"customer":{"id":"c-1"}}}`, is("c-1"), false},
 		{"customer.id", `{"customer":[{"id":"c-1"}]}`, is("c-1"), false},
 		{"n.id", `{"n":{"id":true}}`, is("true"), false},
+		// An index may lead to the value's object, not be the value.
+		{"people.0", `{"people":["c-1"]}`, is("c-1"), false},
+		{"0", `["c-1"]`, is("c-1"), false},
+		{"people.0.id", `{"people":[{"id":"c-1"},{"id":"c-2"}]}`, is("c-1"), true},
 	} {
 		s, err := NewSelector(tt.path)
 		if err != nil {
@@ -52,17 +56,17 @@ func TestSelectorEvery(t *testing.T) {
 			t.Errorf("%s in %s: %v, want %v", tt.path, tt.doc, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"*.id", "**.id", "a..b", "customer.@identity"} {
+	for _, bad := range []string{"*.id", "**.id", "a..b", "customer.@identity", "ids.#"} {
 		if _, err := NewSelector(bad); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
 	}
 }
 
-// TestSelectorEncloses: a path lies inside the object that holds the
-// selector's value when it starts with the selector's segments but its
-// last, written alike.
-func TestSelectorEncloses(t *testing.T) {
+// TestSelectorCovers: Every vouches for what lies inside the object that
+// holds the selector's value, whatever the pattern, and for literal paths
+// elsewhere whose every # stands where the selector's path has one.
+func TestSelectorCovers(t *testing.T) {
 	for _, tt := range []struct {
 		subject, path string
 		want          bool
@@ -73,14 +77,20 @@ func TestSelectorEncloses(t *testing.T) {
 		{"customer.id", "customer.address.*", true},
 		{"customer.id", "customer.**.email", true},
 		{"customer.id", "customer.@contact", true},
-		{"customer.id", "shipping.email", false},
+		{"customer.id", "shipping.email", true}, // a literal path: the caller's claim
+		{"customer.id", "friends.0.email", true},
+		{"customer.id", "friends.#.email", false},
 		{"customer.id", "@contact", false},
 		{"customer.id", "**.email", false},
 		{"customer.id", "*.email", false},
+		{"customer.id", "prefs.@contact", false},
 		{"orders.#.customer.id", "orders.#.customer.email", true},
-		{"orders.#.customer.id", "orders.#.email", false},
+		{"orders.#.customer.id", "orders.#.total", true},
+		{"orders.#.customer.id", "orders.#.items.#.sku", false},
 		{"orders.#.customer.id", "orders.*.customer.email", false},
-		{"orders.#.customer.id", "orders.0.customer.email", false},
+		{"orders.#.customer.id", "orders.#.*.email", false},
+		{"orders.#.customer.id", "orders.0.customer.email", true},
+		{"orders.#.customer.id", "refunds.#.customer.email", false},
 		{"orders", "@contact", true},
 		{"id", "**.email", true},
 	} {
@@ -88,8 +98,8 @@ func TestSelectorEncloses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.Encloses(tt.path); err != nil || got != tt.want {
-			t.Errorf("%s encloses %s: %v %v, want %v", tt.subject, tt.path, got, err, tt.want)
+		if got, err := s.Covers(tt.path); err != nil || got != tt.want {
+			t.Errorf("%s covers %s: %v %v, want %v", tt.subject, tt.path, got, err, tt.want)
 		}
 	}
 }
