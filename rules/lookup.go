@@ -119,7 +119,7 @@ func everyIn(v gjson.Result, segs []segment, ok func(string) bool) int {
 		})
 	case v.IsArray() && seg.kind == segLit && len(segs) > 1:
 		// An index may lead on to the value, not be it: the value's
-		// holder must be an object, whose other members Encloses admits.
+		// holder must be an object, whose other members Covers admits.
 		i := 0
 		v.ForEach(func(_, m gjson.Result) bool {
 			if seg.lit == strconv.Itoa(i) {
