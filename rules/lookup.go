@@ -109,8 +109,10 @@ func everyIn(v gjson.Result, segs []segment, ok func(string) bool) int {
 	case v.IsArray() && seg.kind == segElem:
 		n = 0
 		v.ForEach(func(_, m gjson.Result) bool {
+			// An element with no value under it (an empty list on the way)
+			// was not checked, yet a rule's # before this one spans it.
 			k := everyIn(m, segs[1:], ok)
-			if k < 0 {
+			if k <= 0 {
 				n = -1
 				return false
 			}

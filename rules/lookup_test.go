@@ -41,6 +41,8 @@ func TestSelectorEvery(t *testing.T) {
 		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},{"customer":null}]}`, is("c-1"), false},
 		{"orders.#.customer.id", `{"orders":[{"customer":{"id":"c-1"}},[{"customer":{"id":"c-1"}}]]}`, is("c-1"), false},
 		{"orders.#.customer.id", `{"orders":{"customer":{"id":"c-1"}}}`, is("c-1"), false},
+		{"a.#.b.#.id", `{"a":[{"b":[{"id":"c-1"}]},{"b":[{"id":"c-1"},{"id":"c-1"}]}]}`, is("c-1"), true},
+		{"a.#.b.#.id", `{"a":[{"b":[{"id":"c-1"}]},{"b":[]}]}`, is("c-1"), false},
 		{"customer.id", `{"customer":[{"id":"c-1"}]}`, is("c-1"), false},
 		{"n.id", `{"n":{"id":true}}`, is("true"), false},
 		// An index may lead to the value's object, not be the value.
@@ -100,6 +102,16 @@ func TestSelectorCovers(t *testing.T) {
 		}
 		if got, err := s.Covers(tt.path); err != nil || got != tt.want {
 			t.Errorf("%s covers %s: %v %v, want %v", tt.subject, tt.path, got, err, tt.want)
+		}
+	}
+}
+
+// TestArrayIndex: a literal segment indexes an array only when written as
+// Every compares it (strconv.Itoa): digits, no sign, no leading zero.
+func TestArrayIndex(t *testing.T) {
+	for seg, want := range map[string]int{"0": 0, "12": 12, "01": -1, "+1": -1, "-0": -1, "1e2": -1, "": -1, "x": -1} {
+		if got := arrayIndex(seg); got != want {
+			t.Errorf("arrayIndex(%q) = %d, want %d", seg, got, want)
 		}
 	}
 }

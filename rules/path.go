@@ -126,7 +126,8 @@ func parsePath(s string) (pattern, error) {
 
 // arrayIndex returns the array index a literal segment also names, or -1.
 func arrayIndex(seg string) int {
-	if seg == "" || (len(seg) > 1 && seg[0] == '0') {
+	// Digits only, without leading zeros: "+1" and "-0" are keys.
+	if seg == "" || seg[0] < '0' || seg[0] > '9' || (len(seg) > 1 && seg[0] == '0') {
 		return -1
 	}
 	n, err := strconv.Atoi(seg)
