@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/tidwall/gjson"
 )
@@ -14,8 +13,9 @@ type Selector struct {
 	segs []segment
 }
 
-// NewSelector parses a path for Every; `*` and `**` are refused because a
-// selector must name exactly where a value sits.
+// NewSelector parses a path for Every. `*`, `**` and categories are
+// refused because a selector must name exactly where a value sits, and a
+// `#` in last place because the value must be an object's member.
 func NewSelector(path string) (*Selector, error) {
 	p, err := parsePath(path)
 	if err != nil {
@@ -122,9 +122,9 @@ func everyIn(v gjson.Result, segs []segment, ok func(string) bool) int {
 	case v.IsArray() && seg.kind == segLit && len(segs) > 1:
 		// An index may lead on to the value, not be it: the value's
 		// holder must be an object, whose other members Covers admits.
-		i := 0
+		i, at := 0, arrayIndex(seg.lit) // as the engine indexes arrays
 		v.ForEach(func(_, m gjson.Result) bool {
-			if seg.lit == strconv.Itoa(i) {
+			if i == at {
 				n = everyIn(m, segs[1:], ok)
 				return false
 			}

@@ -106,8 +106,8 @@ func TestSelectorCovers(t *testing.T) {
 	}
 }
 
-// TestArrayIndex: a literal segment indexes an array only when written as
-// Every compares it (strconv.Itoa): digits, no sign, no leading zero.
+// TestArrayIndex: a literal segment indexes an array, for the engine and
+// for Every alike, only as digits without a sign or a leading zero.
 func TestArrayIndex(t *testing.T) {
 	for seg, want := range map[string]int{"0": 0, "12": 12, "01": -1, "+1": -1, "-0": -1, "1e2": -1, "": -1, "x": -1} {
 		if got := arrayIndex(seg); got != want {
