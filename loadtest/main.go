@@ -18,8 +18,9 @@
 // rounds (-rounds), the configurations taking turns (-turns) at its
 // measured time within each: the tables give medians, and each ratio's
 // range over the rounds, because a shared machine's speed drifts by more
-// than the differences being measured. Last, a memory check: many concurrent large bodies against (b)
-// and (c), repeated, reporting peak RSS each time.
+// than the differences being measured. Last, a memory check: many
+// concurrent large bodies against (b) and (c), after one unmeasured run,
+// repeated, reporting peak RSS each time.
 //
 // It is a measurement, not a test: it exits non-zero only when something
 // failed (a process, a request, a sanity check), never because a number

@@ -842,7 +842,9 @@ func isJSON(mt string) bool {
 // their bare type), the types minimize rewrites never reach pass, and no
 // kind of JSON (json-seq, say) may go out unminimized.
 func checkPass(mt string) error {
-	if p, params, err := mime.ParseMediaType(mt); err != nil || len(params) > 0 || strings.Contains(p, "json") || p == "application/x-www-form-urlencoded" || strings.Contains(p, "*") || !strings.Contains(p, "/") {
+	p, params, err := mime.ParseMediaType(mt)
+	minimized := strings.Contains(p, "json") || p == "application/x-www-form-urlencoded"
+	if err != nil || len(params) > 0 || minimized || strings.Contains(p, "*") || !strings.Contains(p, "/") {
 		return fmt.Errorf("pass %q: want a media type without parameters or wildcards, other than JSON of any kind or a form (which are minimized), such as text/plain", mt)
 	}
 	return nil
